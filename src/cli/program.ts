@@ -1,0 +1,26 @@
+import type { ArgsDef, CommandDef } from "citty";
+import { defineCommand } from "citty";
+import { buildInfo } from "../build-info.ts";
+import { globalArgs } from "./shared-args.ts";
+
+type AnyCommand = CommandDef<ArgsDef>;
+
+/** The command map, loaded lazily so a command only pays for the modules it uses. */
+export const commands: Record<string, () => Promise<AnyCommand>> = {
+  "generate-config": () => import("./commands/generate-config.ts").then((m) => m.default as AnyCommand),
+  "validate-config": () => import("./commands/validate-config.ts").then((m) => m.default as AnyCommand),
+};
+
+/** The command run when none is named: `norc-server` starts the server, as the seed README says. */
+export const DEFAULT_COMMAND = "start";
+
+/** The root command: global flags and the command list, for `--help`. */
+export const program = defineCommand({
+  meta: {
+    name: "norc-server",
+    version: buildInfo.version,
+    description: "NORC protocol server daemon",
+  },
+  args: globalArgs,
+  subCommands: commands,
+});

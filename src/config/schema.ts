@@ -1,0 +1,148 @@
+import { isIPv6 } from "node:net";
+import * as v from "valibot";
+
+/** Log levels and formats of the seed README; the config accepts them in any case. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
+export const LOG_FORMATS = ["json", "pretty", "compact"] as const;
+export const TLS_VERSIONS = ["1.2", "1.3"] as const;
+
+const atLeast = (min: number) =>
+  v.pipe(
+    v.number("must be a number"),
+    v.integer("must be a whole number"),
+    v.minValue(min, `must be >= ${min}`),
+  );
+const port = v.pipe(
+  v.number("must be a number"),
+  v.integer("must be a whole number"),
+  v.minValue(0, "must be 1..65535 (0 = any free port)"),
+  v.maxValue(65535, "must be 1..65535 (0 = any free port)"),
+);
+const ipLiteral = v.pipe(
+  v.string("must be a string"),
+  v.ip("must be an IPv4 or IPv6 address literal, such as 0.0.0.0 or ::"),
+);
+/** A path or name that may be left unset; "" means unset, as everywhere in the config. */
+const unsetOr = v.optional(
+  v.pipe(
+    v.string("must be a string"),
+    v.transform((text): string | undefined => (text.trim() === "" ? undefined : text)),
+  ),
+);
+const bool = (fallback: boolean) => v.optional(v.boolean("must be true or false"), fallback);
+const picklistAnyCase = <T extends readonly [string, ...string[]]>(options: T, fallback: T[number]) =>
+  v.optional(
+    v.pipe(
+      v.string("must be a string"),
+      v.toLowerCase(),
+      v.picklist(options, `must be one of ${options.join(", ")}`),
+    ),
+    fallback,
+  );
+
+/** [network]: where and how the NORC listener accepts connections. */
+export const NetworkSchema = v.pipe(
+  v.strictObject({
+    bind_address: v.optional(ipLiteral, "0.0.0.0"),
+    port: v.optional(port, 8443),
+    max_connections: v.optional(atLeast(1), 10000),
+    connection_timeout_secs: v.optional(atLeast(1), 60),
+    ipv6_enabled: bool(false),
+    shutdown_timeout_secs: v.optional(atLeast(1), 30),
+  }),
+  v.forward(
+    v.partialCheck(
+      [["bind_address"], ["ipv6_enabled"]],
+      (n) => !isIPv6(n.bind_address) || n.ipv6_enabled,
+      "an IPv6 address needs network.ipv6_enabled = true",
+    ),
+    ["bind_address"],
+  ),
+);
+
+/** [tls]: TLS around the NORC transport; no cert/key = a generated self-signed certificate. */
+export const TlsSchema = v.pipe(
+  v.strictObject({
+    enabled: bool(true),
+    cert_file: unsetOr,
+    key_file: unsetOr,
+    ca_file: unsetOr,
+    require_client_certs: bool(false),
+    min_version: v.optional(v.picklist(TLS_VERSIONS, `must be "1.2" or "1.3"`), "1.3"),
+  }),
+  v.forward(
+    v.partialCheck(
+      [["cert_file"], ["key_file"]],
+      (t) => (t.cert_file === undefined) === (t.key_file === undefined),
+      "tls.cert_file and tls.key_file must be set together (or both left unset for a generated certificate)",
+    ),
+    ["key_file"],
+  ),
+  v.forward(
+    v.partialCheck(
+      [["ca_file"], ["require_client_certs"]],
+      (t) => !t.require_client_certs || t.ca_file !== undefined,
+      "require_client_certs = true needs tls.ca_file (the CA that signs client certificates)",
+    ),
+    ["require_client_certs"],
+  ),
+);
+
+/** [logging]: level, line format, and where lines go (stdout unless `file` is set). */
+export const LoggingSchema = v.strictObject({
+  level: picklistAnyCase(LOG_LEVELS, "info"),
+  format: picklistAnyCase(LOG_FORMATS, "pretty"),
+  file: unsetOr,
+  rotation: bool(true),
+  max_size_mb: v.optional(atLeast(1), 100),
+  max_files: v.optional(atLeast(1), 10),
+});
+
+/** [storage]: the data directory and its limits. */
+export const StorageSchema = v.strictObject({
+  data_dir: v.optional(v.pipe(v.string("must be a string"), v.nonEmpty("must not be empty")), "./data"),
+  max_disk_usage_mb: v.optional(atLeast(1), 10240),
+  compression_enabled: bool(true),
+  backup_interval_hours: v.optional(atLeast(0), 24),
+  backup_retention: v.optional(atLeast(1), 7),
+});
+
+/** [daemon]: PID file, privileges, working directory and the auto-restart supervisor. */
+export const DaemonSchema = v.strictObject({
+  pid_file: v.optional(
+    v.pipe(v.string("must be a string"), v.nonEmpty("must not be empty")),
+    "./norc-server.pid",
+  ),
+  user: unsetOr,
+  group: unsetOr,
+  working_dir: unsetOr,
+  auto_restart: bool(false),
+  max_restarts: v.optional(atLeast(1), 5),
+  restart_cooldown_secs: v.optional(atLeast(1), 5),
+});
+
+/** [metrics]: the health and Prometheus endpoint (off by default). */
+export const MetricsSchema = v.strictObject({
+  enabled: bool(false),
+  bind_address: v.optional(ipLiteral, "127.0.0.1"),
+  port: v.optional(port, 9090),
+});
+
+/** The whole configuration: every section and key optional, unknown ones rejected. */
+export const ConfigSchema = v.strictObject({
+  network: v.optional(NetworkSchema, {}),
+  tls: v.optional(TlsSchema, {}),
+  logging: v.optional(LoggingSchema, {}),
+  storage: v.optional(StorageSchema, {}),
+  daemon: v.optional(DaemonSchema, {}),
+  metrics: v.optional(MetricsSchema, {}),
+});
+
+export type Config = v.InferOutput<typeof ConfigSchema>;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The built-in defaults: what `norc-server` runs with when no config file exists. */
+export function defaultConfig(): Config {
+  return v.parse(ConfigSchema, {});
+}

@@ -1,0 +1,32 @@
+import type { LogFormat, LogLevel } from "../config/schema.ts";
+
+/** Structured fields of one log line (extra top-level keys in the json format). */
+export type LogFields = Record<string, unknown>;
+
+/** What the logger needs from `[logging]`: one shape for start-up and for reload. */
+export interface LogOptions {
+  level: LogLevel;
+  format: LogFormat;
+  /** Absolute path of the log file; undefined = stdout. */
+  file?: string;
+  rotation: boolean;
+  maxSizeMb: number;
+  maxFiles: number;
+}
+
+/** The one logger of a process (consola behind it). Writes are buffered; `flush` is synchronous. */
+export interface Logger {
+  trace(message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** Apply new options live (reload): level, format, file. */
+  configure(options: LogOptions): void;
+  /** Close and reopen the log file (SIGUSR1, logrotate). */
+  reopen(): void;
+  /** Write everything buffered now, synchronously: safe right before process.exit. */
+  flush(): void;
+  /** Flush and release the file. */
+  close(): void;
+}
