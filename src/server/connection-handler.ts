@@ -1,0 +1,34 @@
+import type { Logger } from "../log/logger.ts";
+
+/**
+ * What the connection layer (src/server) gives a protocol handler for one connection.
+ * `send` never drops data: bytes are queued and everything sent during one event goes out in one
+ * write (partial writes are buffered and flushed on drain).
+ */
+export interface ConnectionContext {
+  /** Peer as "ip:port" (IPv4-mapped IPv6 shown as plain IPv4). */
+  readonly peer: string;
+  /** True when the connection runs inside TLS. */
+  readonly tls: boolean;
+  /** Negotiated TLS protocol ("TLSv1.3", ...) once the handshake is done, else undefined. */
+  tlsVersion(): string | undefined;
+  /** Queue bytes for the peer. */
+  send(bytes: Uint8Array): void;
+  /** Flush what is queued, then close the connection. */
+  close(reason: string): void;
+  /** The process logger. */
+  readonly log: Logger;
+}
+
+/** The protocol side of one connection: bytes in, and two lifecycle events. */
+export interface ConnectionHandler {
+  /** Bytes from the peer, in order, as they arrive (any split). */
+  onData(bytes: Uint8Array): void;
+  /** The server is draining (graceful shutdown): say goodbye per the protocol, then close. */
+  onShutdown(retryAfterSecs: number): void;
+  /** The connection is gone (either side closed, timeout, error). */
+  onClose(): void;
+}
+
+/** Makes the handler of a newly accepted connection. */
+export type HandlerFactory = (context: ConnectionContext) => ConnectionHandler;
