@@ -62,7 +62,10 @@ async function describe(command: AnyCommand): Promise<string> {
   return meta?.description ?? "";
 }
 
-/** The command name is the first word that is neither a flag nor the value of a global flag. */
+/**
+ * The command name is the first word that is neither a flag nor the value of a global flag. A word
+ * after an unknown flag may be that flag's value: it names the command only if it is one.
+ */
 function splitCommand(argv: string[]): { name?: string; rest: string[] } {
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] ?? "";
@@ -71,6 +74,9 @@ function splitCommand(argv: string[]): { name?: string; rest: string[] } {
       if (takesValue(token, globalArgs as ArgsDef) && !token.includes("=")) i++;
       continue;
     }
+    const previous = argv[i - 1] ?? "";
+    const afterUnknownFlag = previous.startsWith("-") && !findFlag(previous, globalArgs as ArgsDef);
+    if (afterUnknownFlag && !(token in commands)) continue;
     return { name: token, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
   }
   return { rest: argv };
