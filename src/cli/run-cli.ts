@@ -35,21 +35,24 @@ async function dispatch(argv: string[]): Promise<number> {
     const hint = closestMatch(name, Object.keys(commands));
     throw usageError(`unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`);
   }
-  const commandName = name ?? (rest.includes("--generate-config") ? "generate-config" : DEFAULT_COMMAND);
+  const early = parseArgs(rest, globalArgs as ArgsDef);
+  if (early.version) {
+    print(versionLine());
+    return ExitCode.ok;
+  }
+  if (early.help && name === undefined) {
+    print(await renderUsage(program as AnyCommand));
+    return ExitCode.ok;
+  }
+  const commandName = name ?? (early["generate-config"] ? "generate-config" : DEFAULT_COMMAND);
   const load = commands[commandName];
   if (!load) throw usageError(`unknown command "${commandName}"`);
   const command = await load();
   const argsDef = { ...globalArgs, ...((command.args ?? {}) as ArgsDef) } as ArgsDef;
   const args = parseArgs(rest, argsDef);
-  if (args.version) {
-    print(versionLine());
-    return ExitCode.ok;
-  }
   if (args.help) {
     const meta = { name: `norc-server ${commandName}`, description: await describe(command) };
-    print(
-      await renderUsage(name === undefined ? (program as AnyCommand) : { ...command, meta, args: argsDef }),
-    );
+    print(await renderUsage({ ...command, meta, args: argsDef }));
     return ExitCode.ok;
   }
   checkFlags(rest, argsDef);
