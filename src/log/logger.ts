@@ -12,6 +12,8 @@ export interface LogOptions {
   rotation: boolean;
   maxSizeMb: number;
   maxFiles: number;
+  /** Overrides `maxSizeMb` with an exact byte limit (tests use small files; the config key stays MB). */
+  maxSizeBytes?: number;
 }
 
 /** The one logger of a process (consola behind it). Writes are buffered; `flush` is synchronous. */

@@ -1,0 +1,100 @@
+import { createConsola, type LogObject } from "consola/core";
+import type { Config, LogFormat, LogLevel } from "../config/schema.ts";
+import { type FileRotation, FileSink } from "./file-sink.ts";
+import { formatLine } from "./format-line.ts";
+import type { LogSink } from "./log-sink.ts";
+import type { LogFields, Logger, LogOptions } from "./logger.ts";
+import { StdoutSink } from "./stdout-sink.ts";
+
+/** Our levels as consola levels (a message is written when its level <= the configured one). */
+const CONSOLA_LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 3, debug: 4, trace: 5 };
+
+/** Loggers still open: flushed by one `exit` hook, so every exit path (process.exit too) keeps its lines. */
+const openLoggers = new Set<Logger>();
+let exitHooked = false;
+
+/** The `[logging]` section as logger options (paths are already absolute after loadConfig). */
+export function logOptionsFromConfig(config: Config): LogOptions {
+  const logging = config.logging;
+  return {
+    level: logging.level,
+    format: logging.format,
+    file: logging.file,
+    rotation: logging.rotation,
+    maxSizeMb: logging.max_size_mb,
+    maxFiles: logging.max_files,
+  };
+}
+
+/** The process logger: one consola instance whose reporter formats lines and hands them to a sink. */
+export function createLogger(options: LogOptions): Logger {
+  let format: LogFormat = options.format;
+  let sink: LogSink = openSink(options);
+  const consola = createConsola({
+    level: CONSOLA_LEVELS[options.level],
+    throttle: 0,
+    reporters: [{ log: (entry) => sink.write(formatLine(format, toEntry(entry))) }],
+  });
+  const emit = (level: LogLevel) => (message: string, fields?: LogFields) => {
+    if (fields === undefined) consola[level](message);
+    else consola[level](message, fields);
+  };
+  const logger: Logger = {
+    trace: emit("trace"),
+    debug: emit("debug"),
+    info: emit("info"),
+    warn: emit("warn"),
+    error: emit("error"),
+    configure(next) {
+      sink = switchSink(sink, next);
+      format = next.format;
+      consola.level = CONSOLA_LEVELS[next.level];
+    },
+    reopen: () => sink.reopen(),
+    flush: () => sink.flush(),
+    close() {
+      openLoggers.delete(logger);
+      sink.close();
+    },
+  };
+  hookExit();
+  openLoggers.add(logger);
+  return logger;
+}
+
+function toEntry(entry: LogObject) {
+  const [message, fields] = entry.args as [string, LogFields | undefined];
+  return { date: entry.date, level: entry.type as LogLevel, message: String(message), fields };
+}
+
+function rotationOf(options: LogOptions): FileRotation {
+  return {
+    enabled: options.rotation,
+    maxBytes: options.maxSizeBytes ?? options.maxSizeMb * 1024 * 1024,
+    maxFiles: options.maxFiles,
+  };
+}
+
+function openSink(options: LogOptions): LogSink {
+  return options.file === undefined ? new StdoutSink() : new FileSink(options.file, rotationOf(options));
+}
+
+/** The sink for `next`: the same one (new rotation limits) when the destination is unchanged. */
+function switchSink(current: LogSink, next: LogOptions): LogSink {
+  if (current instanceof FileSink && current.path === next.file) {
+    current.rotation = rotationOf(next);
+    return current;
+  }
+  if (current instanceof StdoutSink && next.file === undefined) return current;
+  const opened = openSink(next);
+  current.close();
+  return opened;
+}
+
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on("exit", () => {
+    for (const logger of openLoggers) logger.flush();
+  });
+}

@@ -1,0 +1,105 @@
+import { closeSync, fstatSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+import { ExitCode, NorcError } from "../errors.ts";
+import { BATCH_HIGH_WATER_BYTES, BatchTimer } from "./batch-timer.ts";
+import type { LogSink } from "./log-sink.ts";
+import { rotateFiles } from "./rotate-files.ts";
+import { errorText } from "./sink-error.ts";
+import { reportLogFailure, writeFully } from "./write-fully.ts";
+
+/** How a log file is rolled: `maxBytes` per file, `maxFiles` files in total (the active one included). */
+export interface FileRotation {
+  enabled: boolean;
+  maxBytes: number;
+  maxFiles: number;
+}
+
+/** Opens (creating dirs 0750 and the file 0640) `path` for appending; a NorcError says what to fix. */
+function openLogFile(path: string): number {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+    return openSync(path, "a", 0o640);
+  } catch (error) {
+    throw new NorcError(
+      `cannot open log file "${path}" (${errorText(error)}): fix its directory or permissions, or change logging.file`,
+      ExitCode.config,
+    );
+  }
+}
+
+/** Lines appended to a file in batches; rolls the file before a write would pass `maxBytes`. */
+export class FileSink implements LogSink {
+  private fd: number;
+  private size: number;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private closed = false;
+  private readonly timer = new BatchTimer(() => this.flush());
+
+  constructor(
+    readonly path: string,
+    public rotation: FileRotation,
+  ) {
+    this.fd = openLogFile(path);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  write(line: string): void {
+    if (this.closed) return;
+    const bytes = Buffer.byteLength(line);
+    const planned = this.size + this.pendingBytes;
+    if (this.rotation.enabled && planned > 0 && planned + bytes > this.rotation.maxBytes) {
+      this.flush();
+      this.rotate();
+    }
+    this.pending.push(line);
+    this.pendingBytes += bytes;
+    if (this.pendingBytes >= BATCH_HIGH_WATER_BYTES) this.flush();
+    else this.timer.arm();
+  }
+
+  flush(): void {
+    this.timer.disarm();
+    if (this.pending.length === 0) return;
+    const data = Buffer.from(this.pending.join(""));
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      this.size += writeFully(this.fd, data, true);
+    } catch (error) {
+      reportLogFailure(`cannot write log file "${this.path}" (${errorText(error)}): lines dropped`);
+    }
+  }
+
+  /** Opens the path anew (after logrotate renamed it); on failure keeps writing to the old file. */
+  reopen(): void {
+    if (this.closed) return;
+    this.flush();
+    let fd: number;
+    try {
+      fd = openLogFile(this.path);
+    } catch (error) {
+      reportLogFailure(`${errorText(error)}; still writing to the previous file`);
+      return;
+    }
+    closeSync(this.fd);
+    this.fd = fd;
+    this.size = fstatSync(fd).size;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
+  private rotate(): void {
+    try {
+      rotateFiles(this.path, this.rotation.maxFiles);
+    } catch (error) {
+      reportLogFailure(`cannot rotate log file "${this.path}" (${errorText(error)})`);
+    }
+    this.reopen();
+  }
+}

@@ -1,0 +1,50 @@
+import type { LogFormat, LogLevel } from "../config/schema.ts";
+import { escapeControls, jsonValue, textValue } from "./field-value.ts";
+import type { LogFields } from "./logger.ts";
+
+/** The `target` of every line (the seed's Rust crate name). */
+export const LOG_TARGET = "norc_server";
+
+/** The keys every json line starts with, in this order; fields with these names get a `_` prefix. */
+const FIXED_KEYS = ["timestamp", "level", "target", "message"];
+
+/** One log entry before formatting. */
+export interface LogEntry {
+  date: Date;
+  level: LogLevel;
+  message: string;
+  fields?: LogFields;
+}
+
+/** One entry as exactly one line (ending in "\n") in the seed README's json, pretty or compact shape. */
+export function formatLine(format: LogFormat, entry: LogEntry): string {
+  if (format === "json") return `${jsonLine(entry)}\n`;
+  const label = entry.level.toUpperCase();
+  const text = `${escapeControls(entry.message)}${textFields(entry.fields)}`;
+  if (format === "compact") return `${label} ${text}\n`;
+  return `${entry.date.toISOString()} ${label.padStart(5)} ${LOG_TARGET}: ${text}\n`;
+}
+
+/** `{"timestamp":…,"level":…,"target":…,"message":…}` then the fields as further top-level keys. */
+function jsonLine(entry: LogEntry): string {
+  const used = new Set(FIXED_KEYS);
+  let line =
+    `{"timestamp":"${entry.date.toISOString()}","level":"${entry.level.toUpperCase()}",` +
+    `"target":"${LOG_TARGET}","message":${JSON.stringify(entry.message)}`;
+  for (const [name, value] of Object.entries(entry.fields ?? {})) {
+    let key = name;
+    while (used.has(key)) key = `_${key}`;
+    used.add(key);
+    line += `,${JSON.stringify(key)}:${jsonValue(value)}`;
+  }
+  return `${line}}`;
+}
+
+/** ` key=value` for each field. */
+function textFields(fields: LogFields | undefined): string {
+  let text = "";
+  for (const [name, value] of Object.entries(fields ?? {})) {
+    text += ` ${escapeControls(name)}=${textValue(value)}`;
+  }
+  return text;
+}
