@@ -1,5 +1,8 @@
 /** One field value as JSON text: bigint as a decimal string, Error as "Name: message", undefined as null. */
 export function jsonValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
   try {
     return JSON.stringify(value, replaceUnserialisable) ?? "null";
   } catch (error) {

@@ -8,6 +8,14 @@ export const LOG_TARGET = "norc_server";
 /** The keys every json line starts with, in this order; fields with these names get a `_` prefix. */
 const FIXED_KEYS = ["timestamp", "level", "target", "message"];
 
+const LABELS: Record<LogLevel, string> = {
+  trace: "TRACE",
+  debug: "DEBUG",
+  info: "INFO",
+  warn: "WARN",
+  error: "ERROR",
+};
+
 /** One log entry before formatting. */
 export interface LogEntry {
   date: Date;
@@ -19,7 +27,7 @@ export interface LogEntry {
 /** One entry as exactly one line (ending in "\n") in the seed README's json, pretty or compact shape. */
 export function formatLine(format: LogFormat, entry: LogEntry): string {
   if (format === "json") return `${jsonLine(entry)}\n`;
-  const label = entry.level.toUpperCase();
+  const label = LABELS[entry.level];
   const text = `${escapeControls(entry.message)}${textFields(entry.fields)}`;
   if (format === "compact") return `${label} ${text}\n`;
   return `${entry.date.toISOString()} ${label.padStart(5)} ${LOG_TARGET}: ${text}\n`;
@@ -27,17 +35,28 @@ export function formatLine(format: LogFormat, entry: LogEntry): string {
 
 /** `{"timestamp":…,"level":…,"target":…,"message":…}` then the fields as further top-level keys. */
 function jsonLine(entry: LogEntry): string {
-  const used = new Set(FIXED_KEYS);
   let line =
-    `{"timestamp":"${entry.date.toISOString()}","level":"${entry.level.toUpperCase()}",` +
+    `{"timestamp":"${entry.date.toISOString()}","level":"${LABELS[entry.level]}",` +
     `"target":"${LOG_TARGET}","message":${JSON.stringify(entry.message)}`;
-  for (const [name, value] of Object.entries(entry.fields ?? {})) {
+  const fields = entry.fields;
+  if (fields === undefined) return `${line}}`;
+  const names = Object.keys(fields);
+  const keys = names.some((name) => FIXED_KEYS.includes(name)) ? uniqueKeys(names) : names;
+  for (let index = 0; index < names.length; index++) {
+    line += `,${JSON.stringify(keys[index])}:${jsonValue(fields[names[index] as string])}`;
+  }
+  return `${line}}`;
+}
+
+/** Field names made distinct from the fixed keys and each other by `_` prefixes, first come first kept. */
+function uniqueKeys(names: string[]): string[] {
+  const used = new Set(FIXED_KEYS);
+  return names.map((name) => {
     let key = name;
     while (used.has(key)) key = `_${key}`;
     used.add(key);
-    line += `,${JSON.stringify(key)}:${jsonValue(value)}`;
-  }
-  return `${line}}`;
+    return key;
+  });
 }
 
 /** ` key=value` for each field. */
