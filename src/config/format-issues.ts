@@ -1,0 +1,87 @@
+import type * as v from "valibot";
+import { closestMatch } from "../text/closest-match.ts";
+import { keysAt } from "./schema-keys.ts";
+import { lineOf } from "./toml-lines.ts";
+
+/** Where the values came from: the file (its name and key lines) and the env/flag origin of each overridden path. */
+export interface IssueContext {
+  /** The merged input that was validated (cross-field issues carry their whole table as input). */
+  input: unknown;
+  file?: { shownAs: string; lines: Map<string, number> };
+  origins: Record<string, string>;
+}
+
+type Issue = v.BaseIssue<unknown>;
+
+/** A value as written in TOML, for `(got ...)`. */
+export function showValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "a table";
+  return String(value);
+}
+
+function pathOf(issue: Issue): (string | number)[] {
+  return (issue.path ?? []).map((item) => item.key as string | number);
+}
+
+function isTable(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let value = root;
+  for (const key of path) value = isTable(value) ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+/** The problem in words: valibot's own messages for unknown keys and wrong section types are reworded. */
+function problemOf(issue: Issue, path: (string | number)[], root: unknown): string {
+  if (issue.type === "strict_object" && issue.expected === "never") {
+    const parent = path.slice(0, -1).map(String);
+    const known = keysAt(parent);
+    const hint = closestMatch(String(path.at(-1)), known);
+    const what = parent.length === 0 ? "unknown section" : "unknown key";
+    return hint ? `${what} (did you mean "${hint}"?)` : `${what} (known: ${known.join(", ")})`;
+  }
+  if ((issue.type === "strict_object" || issue.type === "object") && !isTable(issue.input)) {
+    return `must be a table ([${path.join(".")}] with keys under it) (got ${showValue(issue.input)})`;
+  }
+  const got = issue.type === "partial_check" ? valueAt(root, path) : issue.input;
+  return got === undefined ? issue.message : `${issue.message} (got ${showValue(got)})`;
+}
+
+/**
+ * One line per valibot issue: `FILE:LINE: path: problem (got VALUE)` for values from the file,
+ * `path: problem (got VALUE, from --port)` for values from a flag or the environment.
+ */
+export function formatIssues(issues: readonly Issue[], context: IssueContext): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const path = pathOf(issue);
+    const dotted = path.join(".");
+    let text = `${dotted || "(top level)"}: ${problemOf(issue, path, context.input)}`;
+    const origin = context.origins[dotted];
+    if (origin)
+      text = text.endsWith(")") ? `${text.slice(0, -1)}, from ${origin})` : `${text} (from ${origin})`;
+    else if (context.file) {
+      const line = lineOf(context.file.lines, path);
+      text = `${context.file.shownAs}:${line === undefined ? "" : `${line}:`} ${text}`;
+    }
+    if (!lines.includes(text)) lines.push(text);
+  }
+  return lines;
+}
+
+/** Problems ordered by the file line they name (`FILE:LINE:`), the others after them in their order. */
+export function byLine(problems: readonly string[], shownAs: string | undefined): string[] {
+  const lineOfProblem = (text: string) => {
+    if (shownAs === undefined || !text.startsWith(`${shownAs}:`)) return Number.POSITIVE_INFINITY;
+    const line = /^(\d+):/.exec(text.slice(shownAs.length + 1))?.[1];
+    return line === undefined ? Number.POSITIVE_INFINITY : Number(line);
+  };
+  return problems
+    .map((text, index) => ({ text, index, line: lineOfProblem(text) }))
+    .sort((a, b) => a.line - b.line || a.index - b.index)
+    .map((entry) => entry.text);
+}
