@@ -1,9 +1,36 @@
 import { defineCommand } from "citty";
+import { configSourceFromArgs } from "../../config/config-source.ts";
+import { describeConfig } from "../../config/describe-config.ts";
+import { checkConfigFiles, loadConfig } from "../../config/load-config.ts";
+import { ExitCode, NorcError } from "../../errors.ts";
+import { print } from "../output.ts";
+
 export default defineCommand({
-  meta: { name: "validate-config" },
-  args: { file: { type: "positional", required: false } },
-  run: ({ args }) => {
-    console.log("val", JSON.stringify(args));
-    return 0;
+  meta: {
+    name: "validate-config",
+    description: "Check a configuration file (default: the -c path, config.toml) and the files it refers to",
+  },
+  args: {
+    file: {
+      type: "positional",
+      required: false,
+      valueHint: "FILE",
+      description: "Configuration file to check",
+    },
+  },
+  run: async ({ args }) => {
+    const given = typeof args.file === "string" && args.file !== "" ? { config: args.file } : {};
+    const source = configSourceFromArgs({ ...args, ...given });
+    const { config, file } = await loadConfig(source);
+    const problems = await checkConfigFiles(config);
+    const name = file === undefined ? `${source.path} (not found: built-in defaults)` : source.path;
+    if (problems.length > 0) {
+      throw new NorcError(
+        [`${name}: unusable files or directories:`, ...problems].join("\n"),
+        ExitCode.config,
+      );
+    }
+    print(`${name}: OK: ${describeConfig(config)}`);
+    return ExitCode.ok;
   },
 });
