@@ -81,7 +81,8 @@ async function nearestExisting(path: string): Promise<{ at: string; isDirectory:
       return { at: current, isDirectory: info.isDirectory() };
     } catch (error) {
       const parent = dirname(current);
-      if (code(error) !== "ENOENT" || parent === current) throw `${code(error)} on "${current}"`;
+      if (!["ENOENT", "ENOTDIR"].includes(code(error)) || parent === current)
+        throw `${code(error)} on "${current}"`;
       current = parent;
     }
   }

@@ -1,6 +1,6 @@
 import type * as v from "valibot";
 import { closestMatch } from "../text/closest-match.ts";
-import { keysAt } from "./schema-keys.ts";
+import { keysAt, unknownKeyPaths } from "./schema-keys.ts";
 import { lineOf } from "./toml-lines.ts";
 
 /** Where the values came from: the file (its name and key lines) and the env/flag origin of each overridden path. */
@@ -35,15 +35,16 @@ function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
   return value;
 }
 
-/** The problem in words: valibot's own messages for unknown keys and wrong section types are reworded. */
+function unknownKeyProblem(path: readonly string[]): string {
+  const parent = path.slice(0, -1);
+  const known = keysAt(parent);
+  const hint = closestMatch(String(path.at(-1)), known);
+  const what = parent.length === 0 ? "unknown section" : "unknown key";
+  return hint ? `${what} (did you mean "${hint}"?)` : `${what} (known: ${known.join(", ")})`;
+}
+
+/** The problem in words: valibot's own message for a section that is not a table is reworded. */
 function problemOf(issue: Issue, path: (string | number)[], root: unknown): string {
-  if (issue.type === "strict_object" && issue.expected === "never") {
-    const parent = path.slice(0, -1).map(String);
-    const known = keysAt(parent);
-    const hint = closestMatch(String(path.at(-1)), known);
-    const what = parent.length === 0 ? "unknown section" : "unknown key";
-    return hint ? `${what} (did you mean "${hint}"?)` : `${what} (known: ${known.join(", ")})`;
-  }
   if ((issue.type === "strict_object" || issue.type === "object") && !isTable(issue.input)) {
     return `must be a table ([${path.join(".")}] with keys under it) (got ${showValue(issue.input)})`;
   }
@@ -51,23 +52,29 @@ function problemOf(issue: Issue, path: (string | number)[], root: unknown): stri
   return got === undefined ? issue.message : `${issue.message} (got ${showValue(got)})`;
 }
 
+/** `path: problem`, prefixed with FILE:LINE: when the value is in the file, or suffixed with its env/flag origin. */
+function locate(path: readonly (string | number)[], problem: string, context: IssueContext): string {
+  const dotted = path.join(".");
+  const text = `${dotted || "(top level)"}: ${problem}`;
+  const origin = context.origins[dotted];
+  if (origin)
+    return text.endsWith(")") ? `${text.slice(0, -1)}, from ${origin})` : `${text} (from ${origin})`;
+  if (!context.file) return text;
+  const line = lineOf(context.file.lines, path);
+  return `${context.file.shownAs}:${line === undefined ? "" : `${line}:`} ${text}`;
+}
+
 /**
- * One line per valibot issue: `FILE:LINE: path: problem (got VALUE)` for values from the file,
+ * One line per problem: `FILE:LINE: path: problem (got VALUE)` for values from the file,
  * `path: problem (got VALUE, from --port)` for values from a flag or the environment.
+ * Unknown keys are found here (all of them, with a did-you-mean), not taken from valibot.
  */
 export function formatIssues(issues: readonly Issue[], context: IssueContext): string[] {
-  const lines: string[] = [];
+  const lines = unknownKeyPaths(context.input).map((path) => locate(path, unknownKeyProblem(path), context));
   for (const issue of issues) {
+    if (issue.type === "strict_object" && issue.expected === "never") continue;
     const path = pathOf(issue);
-    const dotted = path.join(".");
-    let text = `${dotted || "(top level)"}: ${problemOf(issue, path, context.input)}`;
-    const origin = context.origins[dotted];
-    if (origin)
-      text = text.endsWith(")") ? `${text.slice(0, -1)}, from ${origin})` : `${text} (from ${origin})`;
-    else if (context.file) {
-      const line = lineOf(context.file.lines, path);
-      text = `${context.file.shownAs}:${line === undefined ? "" : `${line}:`} ${text}`;
-    }
+    const text = locate(path, problemOf(issue, path, context.input), context);
     if (!lines.includes(text)) lines.push(text);
   }
   return lines;

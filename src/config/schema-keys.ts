@@ -31,3 +31,19 @@ export function expectedKind(dottedPath: string): "number" | "boolean" | "string
   if (node.type === "number" || node.type === "boolean") return node.type;
   return node.entries ? undefined : "string";
 }
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** Every key of `input` the schema does not know, as paths (valibot's strictObject reports only the first). */
+export function unknownKeyPaths(input: unknown, path: string[] = []): string[][] {
+  if (!isTable(input)) return [];
+  const known = keysAt(path);
+  const found: string[][] = [];
+  for (const [key, value] of Object.entries(input)) {
+    if (!known.includes(key)) found.push([...path, key]);
+    else if (path.length === 0) found.push(...unknownKeyPaths(value, [key]));
+  }
+  return found;
+}

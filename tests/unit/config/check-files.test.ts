@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkConfigFiles } from "../../../src/config/load-config.ts";
+import { type Config, defaultConfig } from "../../../src/config/schema.ts";
+import { tempDir } from "../../helpers/binary.ts";
+
+let dir: { path: string; cleanup: () => void };
+const at = (name: string) => join(dir.path, name);
+
+function makeCertificate(name: string): void {
+  const args = [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-days",
+    "1",
+  ];
+  const files = ["-subj", `/CN=${name}`, "-keyout", at(`${name}.key`), "-out", at(`${name}.crt`)];
+  const result = Bun.spawnSync(["openssl", ...args, ...files], { stdout: "ignore", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`openssl failed: ${result.stderr.toString()}`);
+}
+
+/** The defaults with every path inside the temp dir, plus `change`. */
+function config(change: (c: Config) => void = () => {}): Config {
+  const c = defaultConfig();
+  c.storage.data_dir = at("data");
+  c.daemon.pid_file = at("norc-server.pid");
+  change(c);
+  return c;
+}
+
+beforeAll(() => {
+  dir = tempDir("norc-check-");
+  makeCertificate("a");
+  makeCertificate("b");
+  writeFileSync(at("junk.pem"), "not a certificate\n");
+  writeFileSync(at("plain-file"), "");
+});
+afterAll(() => dir.cleanup());
+
+describe("checkConfigFiles", () => {
+  test("defaults in a writable directory: no problems, and nothing created", async () => {
+    const before = readdirSync(dir.path).sort();
+    expect(await checkConfigFiles(config((c) => (c.logging.file = at("logs/deep/server.log"))))).toEqual([]);
+    expect(readdirSync(dir.path).sort()).toEqual(before);
+  });
+
+  test("a matching certificate, key and CA pass", async () => {
+    const ok = config((c) => {
+      c.tls.cert_file = at("a.crt");
+      c.tls.key_file = at("a.key");
+      c.tls.ca_file = at("b.crt");
+    });
+    expect(await checkConfigFiles(ok)).toEqual([]);
+  });
+
+  test("a missing certificate names the key, the path, the errno and the fix", async () => {
+    const problems = await checkConfigFiles(
+      config((c) => {
+        c.tls.cert_file = at("missing.crt");
+        c.tls.key_file = at("a.key");
+      }),
+    );
+    expect(problems).toEqual([
+      `tls.cert_file: cannot read "${at("missing.crt")}" (ENOENT): create it or fix the path, or remove tls.cert_file and tls.key_file to use a generated self-signed certificate`,
+    ]);
+  });
+
+  test("a key that does not match the certificate, and files that are not PEM", async () => {
+    const problems = await checkConfigFiles(
+      config((c) => {
+        c.tls.cert_file = at("a.crt");
+        c.tls.key_file = at("b.key");
+        c.tls.ca_file = at("junk.pem");
+      }),
+    );
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toBe(
+      `tls.key_file: "${at("b.key")}" does not match the certificate in "${at("a.crt")}": use the key the certificate was issued for`,
+    );
+    expect(problems[1]).toStartWith(`tls.ca_file: "${at("junk.pem")}" is not a PEM certificate (`);
+  });
+
+  test("TLS files are not checked when TLS is off", async () => {
+    const off = config((c) => {
+      c.tls.enabled = false;
+      c.tls.cert_file = at("missing.crt");
+      c.tls.key_file = at("missing.key");
+    });
+    expect(await checkConfigFiles(off)).toEqual([]);
+  });
+
+  test("directories under a plain file cannot be created", async () => {
+    const problems = await checkConfigFiles(
+      config((c) => {
+        c.storage.data_dir = at("plain-file/data");
+        c.daemon.pid_file = at("plain-file/run/x.pid");
+        c.daemon.working_dir = at("plain-file");
+      }),
+    );
+    expect(problems).toEqual([
+      `storage.data_dir: cannot use "${at("plain-file/data")}" (ENOTDIR: "${at("plain-file")}" is not a directory): create it, fix its permissions, or choose another path`,
+      `daemon.pid_file: cannot use "${at("plain-file/run")}" (ENOTDIR: "${at("plain-file")}" is not a directory): create it, fix its permissions, or choose another path`,
+      `daemon.working_dir: "${at("plain-file")}" is not a directory (ENOTDIR): fix the path`,
+    ]);
+  });
+
+  test("a log file path that is a directory is a problem", async () => {
+    mkdirSync(at("logdir"), { recursive: true });
+    expect(await checkConfigFiles(config((c) => (c.logging.file = at("logdir"))))).toEqual([
+      `logging.file: "${at("logdir")}" is a directory (EISDIR): create it, fix its permissions, or choose another path`,
+    ]);
+  });
+
+  test.skipIf(process.platform === "win32")("an unknown daemon user and group are problems", async () => {
+    const problems = await checkConfigFiles(
+      config((c) => {
+        c.daemon.user = "no-such-user-norc";
+        c.daemon.group = "no-such-group-norc";
+      }),
+    );
+    expect(problems).toEqual([
+      'daemon.user: no user "no-such-user-norc" on this system: create it (useradd --system no-such-user-norc) or fix the name',
+      'daemon.group: no group "no-such-group-norc" on this system: create it (groupadd --system no-such-group-norc) or fix the name',
+    ]);
+  });
+});
