@@ -38,7 +38,10 @@ function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
 function unknownKeyProblem(path: readonly string[]): string {
   const parent = path.slice(0, -1);
   const known = keysAt(parent);
-  const hint = closestMatch(String(path.at(-1)), known);
+  const name = String(path.at(-1));
+  const homes = parent.length === 0 ? known.filter((section) => keysAt([section]).includes(name)) : [];
+  if (homes.length > 0) return `not a section: put it under ${homes.map((home) => `[${home}]`).join(" or ")}`;
+  const hint = closestMatch(name, known);
   const what = parent.length === 0 ? "unknown section" : "unknown key";
   return hint ? `${what} (did you mean "${hint}"?)` : `${what} (known: ${known.join(", ")})`;
 }
