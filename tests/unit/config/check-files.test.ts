@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkConfigFiles } from "../../../src/config/load-config.ts";
 import { type Config, defaultConfig } from "../../../src/config/schema.ts";
@@ -129,4 +129,27 @@ describe("checkConfigFiles", () => {
       'daemon.group: no group "no-such-group-norc" on this system: create it (groupadd --system no-such-group-norc) or fix the name',
     ]);
   });
+
+  const asRoot = process.getuid?.() === 0;
+
+  test.skipIf(asRoot || process.platform === "win32")(
+    "a read-only parent directory is EACCES (non-root)",
+    async () => {
+      mkdirSync(at("locked"), { recursive: true });
+      chmodSync(at("locked"), 0o555);
+      const problems = await checkConfigFiles(config((c) => (c.storage.data_dir = at("locked/data"))));
+      expect(problems).toEqual([
+        `storage.data_dir: cannot create or write to "${at("locked/data")}" (EACCES on "${at("locked")}"): create it, fix its permissions, or choose another path`,
+      ]);
+    },
+  );
+
+  test.skipIf(asRoot || process.platform === "win32")(
+    "switching to another user needs root (non-root)",
+    async () => {
+      expect(await checkConfigFiles(config((c) => (c.daemon.user = "root")))).toEqual([
+        'daemon.user: switching to user "root" needs root (EPERM): start the server as root, or remove daemon.user',
+      ]);
+    },
+  );
 });
