@@ -1,4 +1,4 @@
-import { configPathFromArgs, overridesFromArgs } from "../cli/shared-args.ts";
+import { configPathFromArgs, overridesFromArgs } from "./flag-overrides.ts";
 
 /** Everything a config is made from: the file, the environment, flag overrides, and the directory paths are relative to. */
 export interface ConfigSource {

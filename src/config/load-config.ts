@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import * as v from "valibot";
-import { FLAG_TO_CONFIG_PATH } from "../cli/shared-args.ts";
 import { ExitCode, NorcError } from "../errors.ts";
 import type { ConfigSource } from "./config-source.ts";
 import { envOverrides } from "./env-overrides.ts";
+import { FLAG_TO_CONFIG_PATH } from "./flag-overrides.ts";
 import { byLine, formatIssues } from "./format-issues.ts";
 import { applyOverrides, dropEmpty } from "./merge-sources.ts";
 import { readConfigFile } from "./read-config-file.ts";
