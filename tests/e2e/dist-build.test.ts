@@ -98,13 +98,20 @@ describe("release archives", () => {
     }
   }, 180_000);
 
-  test("the host binary from its archive prints its version and its own target", async () => {
-    const target = hostReleaseTarget();
-    const binary = await extractBinary(target);
-    const result = await run([binary, "--version"]);
-    expect(result.stdout).toMatch(versionLine(await packageVersion(), target.name));
-    expect(result.exitCode).toBe(0);
-    rmSync(binary);
+  test("the host binary from its archive (and the x64 baseline one) prints its version and own target", async () => {
+    const host = hostReleaseTarget();
+    const baseline = findTarget("linux-x64-baseline");
+    const runnable = [
+      host,
+      ...(host.name === "linux-x64" && release.targets.includes(baseline) ? [baseline] : []),
+    ];
+    for (const target of runnable) {
+      const binary = await extractBinary(target);
+      const result = await run([binary, "--version"]);
+      expect(result.stdout).toMatch(versionLine(await packageVersion(), target.name));
+      expect(result.exitCode).toBe(0);
+      rmSync(binary);
+    }
   }, 60_000);
 
   test("linux-arm64 runs --version and validate-config under qemu-aarch64-static", async () => {
