@@ -140,6 +140,35 @@ describe("install.sh", () => {
     expect(requested).toEqual([]);
   }, 60_000);
 
+  test("downloads from the latest release by default, from .../download/<tag> with NORC_VERSION", async () => {
+    // A curl stand-in that records the URL and fails, so nothing leaves the machine.
+    const tools = join(work.path, "tools-fake-curl");
+    mkdirSync(tools);
+    const log = join(tools, "urls");
+    writeFileSync(
+      join(tools, "curl"),
+      `#!/bin/sh\nfor a; do last=$a; done\necho "$last" >> "${log}"\nexit 22\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const env = {
+      HOME: freshHome("home-urls"),
+      PATH: `${tools}:${process.env.PATH}`,
+      NORC_INSTALL_BASE_URL: "",
+    };
+    const asset = archiveName(hostReleaseTarget());
+    const latest = await install([], env);
+    const tagged = await install([], { ...env, NORC_VERSION: "v0.1.0" });
+    expect([latest.exitCode, tagged.exitCode]).toEqual([1, 1]);
+    expect(readFileSync(log, "utf8").split("\n")).toEqual([
+      `https://github.com/navatron/norc-server/releases/latest/download/${asset}`,
+      `https://github.com/navatron/norc-server/releases/download/v0.1.0/${asset}`,
+      "",
+    ]);
+    expect(tagged.stderr).toContain("cannot download");
+  });
+
   test("an unknown argument is refused with the usage", async () => {
     const result = await install(["--bogus"], { HOME: freshHome("home-usage") });
     expect(result.exitCode).not.toBe(0);
