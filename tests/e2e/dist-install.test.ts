@@ -175,8 +175,7 @@ describe("install.sh", () => {
     expect(result.stderr).toContain("usage: install.sh [--uninstall] [--help]");
   });
 
-  test("shellcheck reports nothing", async () => {
-    if (!canUse("shellcheck", "the shellcheck check")) return;
+  test.skipIf(!canUse("shellcheck", "the shellcheck check"))("shellcheck reports nothing", async () => {
     const result = await $`shellcheck ${INSTALL_SH}`.nothrow().quiet();
     expect(result.stdout.toString()).toBe("");
     expect(result.exitCode).toBe(0);

@@ -56,12 +56,13 @@ export function releaseDir(): Promise<ReleaseDir> {
 
 async function locateOrBuild(): Promise<ReleaseDir> {
   const host = hostReleaseTarget();
+  const needed = [host];
+  if (host.name !== "linux-arm64" && Bun.which("qemu-aarch64-static")) needed.push(findTarget("linux-arm64"));
   const existing = listed(REPO_DIST);
-  if (existing.includes(host)) return { dir: REPO_DIST, targets: existing };
+  if (needed.every((target) => existing.includes(target))) return { dir: REPO_DIST, targets: existing };
   const dir = mkdtempSync(join(tmpdir(), "norc-dist-"));
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  const names = [host.name];
-  if (host.name !== "linux-arm64" && Bun.which("qemu-aarch64-static")) names.push("linux-arm64");
+  const names = needed.map((target) => target.name);
   const build = Bun.spawn(["bun", "scripts/build.ts", "--targets", names.join(","), "--out-dir", dir], {
     cwd: ROOT,
     stdout: "pipe",
