@@ -40,16 +40,13 @@ async function main(argv: string[]): Promise<number> {
 
 /** Compiles, signs (macOS hosts), stages and packs one target; returns the archive name. */
 async function buildTarget(target: Target, stageRoot: string, outDir: string): Promise<string> {
-  const { dir, missing } = stage(target, stageRoot);
+  const dir = stage(target, stageRoot);
   const binary = join(dir, binaryName(target));
   await compile({ target: target.name, bunTarget: target.bunTarget, outfile: binary });
   if (target.os === "darwin" && !(await resignDarwin(target, binary))) {
     console.warn(
       `note: ${target.name} not re-signed (codesign needs a macOS host; the release workflow does it)`,
     );
-  }
-  if (missing.length > 0) {
-    console.warn(`warning: ${target.name} archive lacks ${missing.join(", ")}/ (not in the repository)`);
   }
   const archive = await pack(target, stageRoot, outDir);
   console.log(

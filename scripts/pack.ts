@@ -8,22 +8,18 @@ const ROOT = new URL("..", import.meta.url).pathname;
 /** Files every archive carries beside the binary. */
 export const ARCHIVE_EXTRAS = ["README.md", "LICENSE", "examples"];
 
-/**
- * Lays out `<stageRoot>/norc-server-<target>/` with README.md, LICENSE and examples/ from the repo;
- * returns the directory (the binary goes in it next). A missing examples/ is reported, not fatal.
- */
-export function stage(target: Target, stageRoot: string): { dir: string; missing: string[] } {
+/** Lays out `<stageRoot>/norc-server-<target>/` with README.md, LICENSE and examples/; returns it. */
+export function stage(target: Target, stageRoot: string): string {
   const dir = join(stageRoot, archiveDir(target));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const missing: string[] = [];
   for (const name of ARCHIVE_EXTRAS) {
     const from = join(ROOT, name);
-    if (existsSync(from)) cpSync(from, join(dir, name), { recursive: true });
-    else if (name === "examples") missing.push(name);
-    else throw new Error(`cannot pack ${target.name}: ${from} is missing (it ships in every archive)`);
+    if (!existsSync(from))
+      throw new Error(`cannot pack ${target.name}: ${from} is missing (every archive ships it)`);
+    cpSync(from, join(dir, name), { recursive: true });
   }
-  return { dir, missing };
+  return dir;
 }
 
 /**

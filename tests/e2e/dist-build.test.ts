@@ -5,14 +5,7 @@ import { $ } from "bun";
 import { packageVersion } from "../../scripts/release-info.ts";
 import { archiveDir, archiveName, binaryName, findTarget, type Target } from "../../scripts/targets.ts";
 import { cleanEnv, tempDir } from "../helpers/binary.ts";
-import {
-  canEmulateArm64,
-  canUse,
-  hostReleaseTarget,
-  type ReleaseDir,
-  ROOT,
-  releaseDir,
-} from "../helpers/dist.ts";
+import { canEmulateArm64, canUse, hostReleaseTarget, type ReleaseDir, releaseDir } from "../helpers/dist.ts";
 
 // The archives of `bun run build:all` (dist/ in CI) or of a host-only build made for this run.
 let release: ReleaseDir;
@@ -70,8 +63,7 @@ describe("release archives", () => {
     },
   );
 
-  test("every archive holds its binary, README.md, LICENSE and the repo's examples/", async () => {
-    const examples = await $`test -d ${join(ROOT, "examples")}`.nothrow().quiet();
+  test("every archive holds its binary, README.md, LICENSE and examples/", async () => {
     for (const target of release.targets) {
       const archive = join(release.dir, archiveName(target));
       const listing =
@@ -82,8 +74,7 @@ describe("release archives", () => {
       expect(listing).toContain(`${dir}/${binaryName(target)}`);
       expect(listing).toContain(`${dir}/README.md`);
       expect(listing).toContain(`${dir}/LICENSE`);
-      if (examples.exitCode === 0)
-        expect(listing.some((name) => name.startsWith(`${dir}/examples/`))).toBe(true);
+      expect(listing).toContain(`${dir}/examples/config.toml`);
     }
   }, 120_000);
 
