@@ -40,10 +40,15 @@ has_avx2() {
   esac
 }
 
+# The C library of the system, not whichever loaders happen to be installed (Debian can carry musl).
 is_musl() {
-  if ldd --version 2>&1 | grep -qi musl; then
-    return 0
+  if command -v ldd >/dev/null 2>&1; then
+    ldd --version 2>&1 | grep -qi musl
+    return
   fi
+  for loader in /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1; do
+    [ -e "$loader" ] && return 1
+  done
   for loader in /lib/ld-musl-*.so.1; do
     [ -e "$loader" ] && return 0
   done

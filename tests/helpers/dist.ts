@@ -29,12 +29,18 @@ export function hostReleaseTarget(): Target {
   const os = process.platform === "win32" ? "windows" : process.platform;
   const arch = process.arch === "arm64" ? "arm64" : "x64";
   let name = `${os}-${arch}`;
-  if (os === "linux" && ["x86_64", "aarch64"].some((m) => existsSync(`/lib/ld-musl-${m}.so.1`)))
-    name += "-musl";
+  if (os === "linux" && isMusl()) name += "-musl";
   else if (os === "linux" && arch === "x64" && !/\bavx2\b/.test(readFileSync("/proc/cpuinfo", "utf8"))) {
     name += "-baseline";
   }
   return findTarget(name);
+}
+
+/** Whether the system C library is musl, asked the way install.sh asks (`ldd --version`). */
+function isMusl(): boolean {
+  if (!Bun.which("ldd")) return false;
+  const ldd = Bun.spawnSync(["ldd", "--version"], { stdout: "pipe", stderr: "pipe" });
+  return /musl/i.test(`${ldd.stdout.toString()}${ldd.stderr.toString()}`);
 }
 
 export interface ReleaseDir {
