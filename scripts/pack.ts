@@ -45,7 +45,8 @@ export async function pack(target: Target, stageRoot: string, outDir: string): P
     }
     await $`zip -q -r -X ${out} ${dir}`.cwd(stageRoot);
   } else {
-    await $`tar -czf ${out} ${dir}`.cwd(stageRoot);
+    // COPYFILE_DISABLE: macOS tar would otherwise add AppleDouble `._*` entries for extended attributes.
+    await $`tar -czf ${out} ${dir}`.cwd(stageRoot).env({ ...process.env, COPYFILE_DISABLE: "1" });
   }
   return out;
 }
