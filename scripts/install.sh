@@ -5,7 +5,7 @@
 #   curl -fsSL .../install.sh | sh -s -- --uninstall
 #
 # Environment:
-#   NORC_VERSION           release tag to install (e.g. v0.1.0); default: the latest release
+#   NORC_VERSION           release to install (v0.1.0 or 0.1.0); default: the latest release
 #   NORC_INSTALL_DIR       where the binary goes; default: ~/.local/bin
 #   NORC_INSTALL_BASE_URL  where the archives and SHA256SUMS are downloaded from (overrides NORC_VERSION)
 #   NORC_INSTALL_TARGET    force a target (e.g. linux-x64-baseline) instead of detecting it
@@ -181,7 +181,11 @@ install_binary() {
   if [ -n "${NORC_INSTALL_BASE_URL:-}" ]; then
     base_url=${NORC_INSTALL_BASE_URL%/}
   elif [ -n "${NORC_VERSION:-}" ]; then
-    base_url="$NORC_REPO_URL/releases/download/$NORC_VERSION"
+    case "$NORC_VERSION" in
+      v*) tag=$NORC_VERSION ;;
+      *) tag="v$NORC_VERSION" ;;
+    esac
+    base_url="$NORC_REPO_URL/releases/download/$tag"
   else
     base_url="$NORC_REPO_URL/releases/latest/download"
   fi

@@ -160,10 +160,12 @@ describe("install.sh", () => {
     const asset = archiveName(hostReleaseTarget());
     const latest = await install([], env);
     const tagged = await install([], { ...env, NORC_VERSION: "v0.1.0" });
-    expect([latest.exitCode, tagged.exitCode]).toEqual([1, 1]);
+    const bare = await install([], { ...env, NORC_VERSION: "0.2.0" });
+    expect([latest.exitCode, tagged.exitCode, bare.exitCode]).toEqual([1, 1, 1]);
     expect(readFileSync(log, "utf8").split("\n")).toEqual([
       `https://github.com/navatron/norc-server/releases/latest/download/${asset}`,
       `https://github.com/navatron/norc-server/releases/download/v0.1.0/${asset}`,
+      `https://github.com/navatron/norc-server/releases/download/v0.2.0/${asset}`,
       "",
     ]);
     expect(tagged.stderr).toContain("cannot download");
