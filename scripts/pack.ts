@@ -24,7 +24,7 @@ export function stage(target: Target, stageRoot: string): string {
 
 /**
  * macOS kills a compiled Bun binary whose signature was invalidated by the appended payload:
- * on a macOS host, strip it and sign ad hoc. Returns false where codesign is unavailable.
+ * on a macOS host, strip it and sign ad hoc. Returns false (nothing done) on other hosts.
  */
 export async function resignDarwin(target: Target, binary: string): Promise<boolean> {
   if (target.os !== "darwin" || process.platform !== "darwin") return false;
