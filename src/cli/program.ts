@@ -9,6 +9,7 @@ type AnyCommand = CommandDef<ArgsDef>;
 export const commands: Record<string, () => Promise<AnyCommand>> = {
   "generate-config": () => import("./commands/generate-config.ts").then((m) => m.default as AnyCommand),
   "validate-config": () => import("./commands/validate-config.ts").then((m) => m.default as AnyCommand),
+  start: () => import("./commands/start.ts").then((m) => m.default as AnyCommand),
 };
 
 /** The command run when none is named: `norc-server` starts the server, as the seed README says. */

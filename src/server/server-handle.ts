@@ -30,4 +30,6 @@ export interface ServerHandle {
   status(): ServerStatus;
   /** The config in force. */
   config(): Config;
+  /** Resolves once the server has fully stopped (after `shutdown`, whoever asked for it). */
+  readonly stopped: Promise<void>;
 }

@@ -1,0 +1,82 @@
+import type { TCPSocketListener } from "bun";
+import { ExitCode, errorMessage, NorcError } from "../errors.ts";
+import type { SocketData } from "./connection.ts";
+import { formatHostPort, type ListenerContext, listenOn } from "./listener.ts";
+import type { ListenInfo } from "./server-handle.ts";
+import type { TlsMaterial } from "./tls/load-tls.ts";
+
+/** A bound NORC listener and what it serves. */
+export interface ActiveListener {
+  info: ListenInfo;
+  tls?: TlsMaterial;
+  /** Stop accepting; established connections stay. */
+  stop(): void;
+}
+
+/**
+ * Binds address:port. Listeners use SO_REUSEPORT so a reload can bind a new TLS context on the
+ * same port before the old one stops; `exclusiveCheck` first binds without it, so a port held by
+ * any other socket (another server too) is still reported as in use (exit 75).
+ */
+export function bindListener(
+  address: string,
+  port: number,
+  tls: TlsMaterial | undefined,
+  context: ListenerContext,
+  exclusiveCheck: boolean,
+): ActiveListener {
+  let listener: TCPSocketListener<SocketData>;
+  try {
+    const boundPort = exclusiveCheck ? probePort(address, port) : port;
+    listener = listenOn(address, boundPort, tls, context);
+  } catch (error) {
+    throw bindError(address, port, error);
+  }
+  const info = { address, port: listener.port, tls: tls !== undefined };
+  return { info, tls, stop: () => listener.stop(false) };
+}
+
+/** Binds and releases address:port without SO_REUSEPORT: fails if anything holds it; resolves port 0. */
+function probePort(address: string, port: number): number {
+  const probe = Bun.listen({ hostname: address, port, socket: { data() {} } });
+  const bound = probe.port;
+  probe.stop(true);
+  return bound;
+}
+
+/** A bind failure as a NorcError naming address and port (exit 75). */
+export function bindError(address: string, port: number, error: unknown): NorcError {
+  const code = (error as { code?: string }).code ?? "";
+  const where = formatHostPort(address, port);
+  if (code === "EADDRINUSE") {
+    return new NorcError(
+      `cannot listen on ${where}: address already in use (EADDRINUSE): stop the process using port ${port}, or set another network.port (or --port)`,
+      ExitCode.tempFail,
+    );
+  }
+  if (code === "EADDRNOTAVAIL") {
+    return new NorcError(
+      `cannot listen on ${where}: address not available on this machine (EADDRNOTAVAIL): set network.bind_address (or --bind) to an address of this host, such as 0.0.0.0`,
+      ExitCode.tempFail,
+    );
+  }
+  if (code === "EACCES") {
+    return new NorcError(
+      `cannot listen on ${where}: permission denied (EACCES): use a port above 1023, or give the binary the right to bind low ports`,
+      ExitCode.tempFail,
+    );
+  }
+  return new NorcError(
+    `cannot listen on ${where}: ${errorMessage(error)} (${code || "error"})`,
+    ExitCode.tempFail,
+  );
+}
+
+/** The start-up line: `listening on 127.0.0.1:8443 (TLS on, min 1.3, client certs off)`. */
+export function listeningLine(listener: ActiveListener): string {
+  const where = formatHostPort(listener.info.address, listener.info.port);
+  const tls = listener.tls;
+  if (tls === undefined) return `listening on ${where} (TLS off)`;
+  const clientCerts = tls.ca === undefined ? "off" : tls.requireClientCerts ? "required" : "optional";
+  return `listening on ${where} (TLS on, min ${tls.minVersion}, client certs ${clientCerts})`;
+}

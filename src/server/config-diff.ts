@@ -1,0 +1,41 @@
+import type { Config } from "../config/schema.ts";
+
+/** Keys a reload cannot apply to a running process: reported as "requires restart" and kept. */
+export const RESTART_KEYS = [
+  "daemon.pid_file",
+  "daemon.user",
+  "daemon.group",
+  "daemon.working_dir",
+  "storage.data_dir",
+] as const;
+
+type Sections = Record<string, Record<string, unknown>>;
+
+/** Dotted keys whose value differs between two configs, in schema order. */
+export function changedKeys(before: Config, after: Config): string[] {
+  const a = before as unknown as Sections;
+  const b = after as unknown as Sections;
+  const keys: string[] = [];
+  for (const section of Object.keys(b)) {
+    const names = new Set([...Object.keys(a[section] ?? {}), ...Object.keys(b[section] ?? {})]);
+    for (const name of names) {
+      if (a[section]?.[name] !== b[section]?.[name]) keys.push(`${section}.${name}`);
+    }
+  }
+  return keys;
+}
+
+/** `after` with every restart-only key put back to its running value, and the keys that differed. */
+export function keepRestartKeys(before: Config, after: Config): { config: Config; restartKeys: string[] } {
+  const config = structuredClone(after) as unknown as Sections;
+  const running = before as unknown as Sections;
+  const restartKeys: string[] = [];
+  for (const key of RESTART_KEYS) {
+    const [section = "", name = ""] = key.split(".");
+    const target = config[section];
+    if (target === undefined || target[name] === running[section]?.[name]) continue;
+    restartKeys.push(key);
+    target[name] = running[section]?.[name];
+  }
+  return { config: config as unknown as Config, restartKeys };
+}

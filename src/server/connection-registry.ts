@@ -1,0 +1,85 @@
+import type { Connection } from "./connection.ts";
+import type { ServerStats } from "./server-stats.ts";
+
+/** The limits of [network] that apply to connections, changeable live by a reload. */
+export interface ConnectionLimits {
+  maxConnections: number;
+  timeoutMs: number;
+}
+
+const SWEEP_INTERVAL_MS = 1000;
+
+/**
+ * Every open connection across listeners: admission against max_connections, and one sweep
+ * timer per second closing connections that received nothing (or never finished TLS) for
+ * connection_timeout_secs. Closed within one sweep of the deadline.
+ */
+export class ConnectionRegistry {
+  readonly connections = new Set<Connection>();
+  private sweeper?: ReturnType<typeof setInterval>;
+  private emptyWaiters: Array<() => void> = [];
+
+  constructor(
+    public limits: ConnectionLimits,
+    private readonly stats: ServerStats,
+  ) {}
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** True when one more connection fits under max_connections. */
+  hasRoom(): boolean {
+    return this.connections.size < this.limits.maxConnections;
+  }
+
+  add(connection: Connection): void {
+    this.connections.add(connection);
+    this.stats.accepted++;
+    if (this.sweeper === undefined) {
+      this.sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS);
+      this.sweeper.unref();
+    }
+  }
+
+  remove(connection: Connection): void {
+    if (!this.connections.delete(connection)) return;
+    if (this.connections.size > 0) return;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    for (const wake of this.emptyWaiters.splice(0)) wake();
+  }
+
+  /** Closes every connection idle for longer than the timeout; returns how many. */
+  sweep(nowMs: number): number {
+    let closed = 0;
+    for (const connection of this.connections) {
+      if (nowMs - connection.lastReceiveMs < this.limits.timeoutMs) continue;
+      connection.log.info(
+        `closing connection from ${connection.peer}: nothing received for ${this.limits.timeoutMs / 1000} s`,
+      );
+      this.stats.rejected.timeout++;
+      connection.terminate();
+      this.remove(connection);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Resolves true once no connection is left, or false after `timeoutMs`. */
+  waitUntilEmpty(timeoutMs: number): Promise<boolean> {
+    if (this.connections.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.emptyWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+}

@@ -1,0 +1,141 @@
+import type { Socket } from "bun";
+import type { Logger } from "../log/logger.ts";
+import type { ConnectionContext, ConnectionHandler, HandlerFactory } from "./connection-handler.ts";
+import type { ServerStats } from "./server-stats.ts";
+
+/** What Bun keeps on each socket: its Connection once admitted. */
+export interface SocketData {
+  connection?: Connection;
+}
+
+/** Unsent bytes above this close the connection: a peer that does not read cannot grow memory. */
+export const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * One accepted connection: the ConnectionContext given to its handler. Sends are queued and
+ * written once per event (coalesced); a partial write keeps the rest and flushes it on drain.
+ */
+export class Connection implements ConnectionContext {
+  handler?: ConnectionHandler;
+  lastReceiveMs = Date.now();
+  private queue: Uint8Array[] = [];
+  private unsent?: Uint8Array;
+  private inEvent = false;
+  private flushScheduled = false;
+  private closing = false;
+  closed = false;
+
+  constructor(
+    private readonly socket: Socket<SocketData>,
+    readonly peer: string,
+    readonly tls: boolean,
+    readonly log: Logger,
+    private readonly stats: ServerStats,
+  ) {}
+
+  tlsVersion(): string | undefined {
+    if (!this.tls || this.handler === undefined) return undefined;
+    return this.socket.getTLSVersion() || undefined;
+  }
+
+  /** Hands the connection to the protocol: called once (plain: at accept; TLS: after the handshake). */
+  establish(factory: HandlerFactory): void {
+    this.runEvent(() => {
+      this.handler = factory(this);
+    });
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.closed || bytes.length === 0) return;
+    this.queue.push(bytes);
+    if (!this.inEvent && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  close(reason: string): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    this.log.debug(`closing connection from ${this.peer}: ${reason}`);
+    this.flush();
+    if (this.unsent === undefined && !this.closed) this.socket.end();
+  }
+
+  /** Closes at once, dropping anything unsent (timeouts, limits, forced shutdown). */
+  terminate(): void {
+    if (this.closed) return;
+    this.closing = true;
+    this.socket.terminate();
+  }
+
+  receive(bytes: Uint8Array): void {
+    this.lastReceiveMs = Date.now();
+    this.stats.bytesIn += bytes.length;
+    this.runEvent(() => this.handler?.onData(bytes));
+  }
+
+  /** The server drains: ask the handler to say goodbye (or close now when it has none yet). */
+  shutdown(retryAfterSecs: number): void {
+    if (this.handler === undefined) this.close("server shutting down");
+    else this.runEvent(() => this.handler?.onShutdown(retryAfterSecs));
+  }
+
+  drain(): void {
+    const pending = this.unsent;
+    if (pending === undefined) return;
+    this.unsent = undefined;
+    this.write(pending);
+    if (this.unsent === undefined && this.closing && !this.closed) this.socket.end();
+  }
+
+  onClosed(): void {
+    this.closed = true;
+    this.queue = [];
+    this.unsent = undefined;
+    this.runEvent(() => this.handler?.onClose());
+  }
+
+  private runEvent(body: () => void): void {
+    this.inEvent = true;
+    try {
+      body();
+    } catch (error) {
+      this.log.error(`connection handler for ${this.peer} failed: ${String(error)}`);
+      this.terminate();
+    } finally {
+      this.inEvent = false;
+      this.flush();
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0 || this.closed) return;
+    const bytes = this.queue.length === 1 ? (this.queue[0] as Uint8Array) : Buffer.concat(this.queue);
+    this.queue = [];
+    if (this.unsent !== undefined) {
+      this.unsent = Buffer.concat([this.unsent, bytes]);
+      this.checkUnsent();
+      return;
+    }
+    this.write(bytes);
+  }
+
+  private write(bytes: Uint8Array): void {
+    const written = Math.max(0, this.socket.write(bytes));
+    this.stats.bytesOut += written;
+    if (written < bytes.length) {
+      this.unsent = bytes.slice(written);
+      this.checkUnsent();
+    }
+  }
+
+  private checkUnsent(): void {
+    if ((this.unsent?.length ?? 0) <= MAX_UNSENT_BYTES) return;
+    this.log.warn(
+      `closing connection from ${this.peer}: more than ${MAX_UNSENT_BYTES} bytes unsent (the peer does not read)`,
+    );
+    this.terminate();
+  }
+}

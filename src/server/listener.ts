@@ -1,0 +1,137 @@
+import type { Socket, TCPSocketListener, TCPSocketListenOptions } from "bun";
+import type { Logger } from "../log/logger.ts";
+import { Connection, type SocketData } from "./connection.ts";
+import type { HandlerFactory } from "./connection-handler.ts";
+import type { ConnectionRegistry } from "./connection-registry.ts";
+import type { ServerStats } from "./server-stats.ts";
+import type { TlsMaterial } from "./tls/load-tls.ts";
+
+/** What every listener of a server shares: the registry, counters, logger and protocol. */
+export interface ListenerContext {
+  registry: ConnectionRegistry;
+  stats: ServerStats;
+  logger: Logger;
+  handlerFactory: HandlerFactory;
+  /** False while draining: a connection that still arrives is refused. */
+  accepting: () => boolean;
+}
+
+/** Bun.listen's TLS options; `minVersion` is a protocol number (771 = TLS 1.2, 772 = 1.3). */
+export function bunTlsOptions(tls: TlsMaterial): Record<string, unknown> {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca, requestCert: true }),
+    rejectUnauthorized: tls.requireClientCerts,
+    minVersion: tls.minVersion === "1.3" ? 772 : 771,
+  };
+}
+
+/** Binds one Bun listener on address:port (throws Bun's error: EADDRINUSE, ...). */
+export function listenOn(
+  address: string,
+  port: number,
+  tls: TlsMaterial | undefined,
+  context: ListenerContext,
+): TCPSocketListener<SocketData> {
+  const options = {
+    hostname: address,
+    port,
+    reusePort: true, // measured: honoured by Bun.listen, though missing from its types
+    data: {},
+    ...(tls === undefined ? {} : { tls: bunTlsOptions(tls) }),
+    socket: socketHandlers(tls, context),
+  };
+  return Bun.listen<SocketData>(options as TCPSocketListenOptions<SocketData>);
+}
+
+function socketHandlers(tls: TlsMaterial | undefined, context: ListenerContext) {
+  const { registry, stats, logger, handlerFactory } = context;
+  return {
+    binaryType: "uint8array" as const,
+    open(socket: Socket<SocketData>) {
+      socket.data = {};
+      if (!context.accepting() || !registry.hasRoom()) {
+        stats.rejected.limit++;
+        logger.debug(
+          `refused connection from ${peerOf(socket)}: max_connections (${registry.limits.maxConnections}) reached`,
+        );
+        socket.terminate();
+        return;
+      }
+      const connection = new Connection(socket, peerOf(socket), tls !== undefined, logger, stats);
+      socket.data.connection = connection;
+      registry.add(connection);
+      logger.debug(`accepted connection from ${connection.peer}`);
+      if (tls === undefined) connection.establish(handlerFactory);
+    },
+    handshake(socket: Socket<SocketData>, success: boolean, authorizationError: Error | null) {
+      const connection = socket.data.connection;
+      if (connection === undefined || tls === undefined) return;
+      const refusal = tlsRefusal(socket, tls, success, authorizationError);
+      if (refusal !== undefined) {
+        stats.tlsHandshakeFailures++;
+        stats.rejected.tls++;
+        logger.info(`TLS handshake with ${connection.peer} failed: ${refusal}`);
+        connection.terminate();
+        return;
+      }
+      const subject = clientSubject(socket);
+      if (subject !== undefined) logger.info(`client certificate of ${connection.peer}: ${subject}`);
+      connection.establish(handlerFactory);
+    },
+    data(socket: Socket<SocketData>, bytes: Uint8Array) {
+      socket.data.connection?.receive(bytes);
+    },
+    drain(socket: Socket<SocketData>) {
+      socket.data.connection?.drain();
+    },
+    close(socket: Socket<SocketData>) {
+      const connection = socket.data.connection;
+      if (connection === undefined || connection.closed) return;
+      registry.remove(connection);
+      connection.onClosed();
+      logger.debug(`connection from ${connection.peer} closed`);
+    },
+    error(socket: Socket<SocketData>, error: Error) {
+      logger.debug(`connection from ${socket.data.connection?.peer ?? peerOf(socket)}: ${error.message}`);
+    },
+  };
+}
+
+/** Why a finished handshake is refused, or undefined. Bun reports success even for a refused client cert. */
+function tlsRefusal(
+  socket: Socket<SocketData>,
+  tls: TlsMaterial,
+  success: boolean,
+  authorizationError: Error | null,
+): string | undefined {
+  if (!success) return authorizationError?.message ?? "handshake failed";
+  if (tls.ca === undefined) return undefined;
+  const presented = clientSubject(socket) !== undefined;
+  if (socket.authorized) return undefined;
+  if (tls.requireClientCerts)
+    return `client certificate required and not valid (${authorizationError?.message ?? "none presented"})`;
+  return presented
+    ? `client certificate not valid (${authorizationError?.message ?? "unknown error"})`
+    : undefined;
+}
+
+function clientSubject(socket: Socket<SocketData>): string | undefined {
+  const subject = socket.getPeerCertificate?.()?.subject as Record<string, unknown> | undefined;
+  if (subject === undefined || Object.keys(subject).length === 0) return undefined;
+  return Object.entries(subject)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(", ");
+}
+
+/** "ip:port", IPv4-mapped IPv6 shown as plain IPv4, other IPv6 in brackets. */
+export function peerOf(socket: Socket<SocketData>): string {
+  return formatHostPort(socket.remoteAddress, socket.remotePort);
+}
+
+/** Formats an address and port as logged ("127.0.0.1:8443", "[::1]:8443"). */
+export function formatHostPort(address: string, port: number): string {
+  const plain = address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+  return plain.includes(":") ? `[${plain}]:${port}` : `${plain}:${port}`;
+}
