@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { tempDir } from "../../helpers/binary.ts";
+import { listeningPort, writeConfig } from "../../helpers/server-config.ts";
+import { startServer } from "../../helpers/server-process.ts";
+import { tlsClient } from "../../helpers/tls-client.ts";
+import { makeTlsFiles, type TlsFiles } from "../../helpers/tls-material.ts";
+
+let dir: ReturnType<typeof tempDir>;
+let files: TlsFiles;
+
+beforeAll(async () => {
+  dir = tempDir("norc-tls-");
+  files = await makeTlsFiles(dir.path);
+});
+afterAll(() => dir.cleanup());
+
+async function serve(tls: Record<string, unknown>) {
+  await writeConfig(dir.path, {
+    network: { bind_address: "127.0.0.1", port: 0 },
+    tls: { enabled: true, cert_file: files.serverCert, key_file: files.serverKey, ...tls },
+  });
+  const server = startServer(["start"], { cwd: dir.path });
+  const port = listeningPort(await server.waitFor(/listening on/));
+  return { server, port };
+}
+
+describe("min_version", () => {
+  test('"1.3" refuses a TLS 1.2 client, "1.2" accepts it', async () => {
+    const strict = await serve({ min_version: "1.3" });
+    try {
+      expect(strict.server.output()).toContain("(TLS on, min 1.3, client certs off)");
+      const client = tlsClient(strict.port, ["-tls1_2", "-CAfile", files.caCert]);
+      expect(await client.exitWithin(10_000)).not.toBe(0);
+      expect(client.output()).toMatch(/alert protocol version|unsupported protocol/i);
+      await strict.server.waitFor(/TLS handshake with 127\.0\.0\.1:\d+ failed/);
+    } finally {
+      await strict.server.kill();
+    }
+    const lenient = await serve({ min_version: "1.2" });
+    const client = tlsClient(lenient.port, ["-tls1_2", "-CAfile", files.caCert, "-verify_return_error"]);
+    try {
+      await client.waitFor(/Protocol\s*:\s*TLSv1\.2|New, TLSv1\.2/);
+      expect(client.output()).toContain("Verify return code: 0 (ok)");
+    } finally {
+      await client.kill();
+      await lenient.server.kill();
+    }
+  });
+});
+
+describe("require_client_certs = true", () => {
+  test("no certificate and a foreign certificate are refused, a CA-signed one is accepted", async () => {
+    const { server, port } = await serve({ ca_file: files.caCert, require_client_certs: true });
+    const clients = [
+      tlsClient(port, ["-CAfile", files.caCert]),
+      tlsClient(port, ["-CAfile", files.caCert, "-cert", files.foreignCert, "-key", files.foreignKey]),
+      tlsClient(port, ["-CAfile", files.caCert, "-cert", files.clientCert, "-key", files.clientKey]),
+    ];
+    try {
+      expect(server.output()).toContain("client certs required");
+      const [none, foreign, signed] = clients as [
+        ReturnType<typeof tlsClient>,
+        ...ReturnType<typeof tlsClient>[],
+      ];
+      expect(await none.exitWithin(10_000)).toBeDefined();
+      expect(await foreign?.exitWithin(10_000)).toBeDefined();
+      await server.waitFor(/client certificate of 127\.0\.0\.1:\d+: CN=norc-test-client/);
+      expect(signed?.child.exitCode).toBeNull();
+      const failures = server.output().match(/TLS handshake with 127\.0\.0\.1:\d+ failed/g) ?? [];
+      expect(failures.length).toBe(2);
+      expect(server.output()).not.toContain("CN=foreign-client");
+    } finally {
+      for (const client of clients) await client.kill();
+      await server.kill();
+    }
+  });
+});
