@@ -93,7 +93,7 @@ describe("connection_timeout_secs = 2", () => {
         expect(closedAt - started).toBeGreaterThanOrEqual(2000);
         expect(closedAt - started).toBeLessThan(4500);
       }
-      expect(server.output()).toContain("nothing received for 2 s");
+      await server.waitFor(/nothing received for 2 s/);
     } finally {
       await server.kill();
       dir.cleanup();
