@@ -42,7 +42,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         reloadConfig: async () => (await loadConfig(options.source)).config,
       });
     } catch (error) {
-      logger.error(`start-up failed: ${errorMessage(error)}`);
+      // The CLI prints the error on stderr; a log file gets it too.
+      if (loaded.config.logging.file !== undefined) logger.error(`start-up failed: ${errorMessage(error)}`);
       logger.close();
       throw error;
     }

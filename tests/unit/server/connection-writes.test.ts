@@ -1,0 +1,68 @@
+import { afterEach, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { connect, type Socket } from "node:net";
+import { defaultConfig } from "../../../src/config/schema.ts";
+import type { HandlerFactory } from "../../../src/server/connection-handler.ts";
+import { runServer } from "../../../src/server/run-server.ts";
+import type { ServerHandle } from "../../../src/server/server-handle.ts";
+import { memoryLogger } from "../../helpers/memory-logger.ts";
+
+const MiB = 1024 * 1024;
+let handle: ServerHandle | undefined;
+let client: Socket | undefined;
+afterEach(async () => {
+  client?.destroy();
+  await handle?.shutdown("now");
+});
+
+/** A plain server on 127.0.0.1 whose handler answers the first byte received with `reply()`. */
+async function serve(reply: () => Uint8Array[]) {
+  const logger = memoryLogger();
+  const config = defaultConfig();
+  config.network.bind_address = "127.0.0.1";
+  config.network.port = 0;
+  config.tls.enabled = false;
+  const factory: HandlerFactory = (context) => ({
+    onData: () => {
+      for (const chunk of reply()) context.send(chunk);
+    },
+    onShutdown: () => context.close("bye"),
+    onClose: () => {},
+  });
+  handle = await runServer({ config, logger, handlerFactory: factory, reloadConfig: async () => config });
+  return { port: handle.listen.port, logger };
+}
+
+test("a large reply written partially is delivered whole and in order (buffered until drain)", async () => {
+  const chunks = Array.from({ length: 6 }, (_, i) => new Uint8Array(MiB).fill(i + 1));
+  const expected = createHash("sha256");
+  for (const chunk of chunks) expected.update(chunk);
+  const { port } = await serve(() => chunks);
+  const received = createHash("sha256");
+  let length = 0;
+  await new Promise<void>((resolve, reject) => {
+    client = connect(port, "127.0.0.1", () => client?.write("go"));
+    client.on("data", (data) => {
+      received.update(data);
+      length += data.length;
+      if (length >= 6 * MiB) resolve();
+    });
+    client.on("error", reject);
+  });
+  expect(length).toBe(6 * MiB);
+  expect(received.digest("hex")).toBe(expected.digest("hex"));
+});
+
+test("a peer that does not read is closed once more than 8 MiB wait unsent", async () => {
+  const { port, logger } = await serve(() => Array.from({ length: 12 }, () => new Uint8Array(MiB)));
+  await new Promise<void>((resolve) => {
+    client = connect(port, "127.0.0.1", () => {
+      client?.pause();
+      client?.write("go");
+    });
+    client.on("close", () => resolve());
+    client.on("error", () => {});
+  });
+  expect(logger.lines.some((line) => line.startsWith("WARN") && line.includes("bytes unsent"))).toBe(true);
+  expect(handle?.status().connections).toBe(0);
+});
