@@ -19,6 +19,10 @@ export async function reloadServer(
   reloadConfig: () => Promise<Config>,
 ): Promise<ReloadOutcome> {
   const { logger } = state;
+  if (state.draining) {
+    logger.warn("reload ignored: the server is shutting down");
+    return { result: "rejected", problems: ["the server is shutting down"] };
+  }
   logger.info("reloading configuration");
   let prepared: { config: Config; restartKeys: string[]; changed: string[]; listener?: ActiveListener };
   try {
@@ -27,7 +31,7 @@ export async function reloadServer(
     const problems = errorMessage(error)
       .split("\n")
       .filter((line) => line.trim() !== "");
-    for (const problem of problems) logger.error(`reload rejected: ${problem}`);
+    for (const problem of problems) logger.error(`reload rejected, nothing changed: ${problem}`);
     state.stats.reloadsFailed++;
     return { result: "rejected", problems };
   }
@@ -91,13 +95,19 @@ function apply(
   if (changed.some((key) => key.startsWith("metrics."))) restartMetrics(state, previous);
 }
 
+/** Moves the metrics endpoint; if the new one cannot start, the old settings are started again. */
 function restartMetrics(state: ServerState, previous: Config): void {
   state.metrics?.stop();
   state.metrics = undefined;
   try {
     state.metrics = startMetrics(state);
   } catch (error) {
-    state.logger.error(`metrics endpoint not restarted: ${errorMessage(error)}`);
+    state.logger.error(`metrics endpoint not moved, keeping the previous one: ${errorMessage(error)}`);
     state.config = { ...state.config, metrics: previous.metrics };
+    try {
+      state.metrics = startMetrics(state);
+    } catch (again) {
+      state.logger.error(`metrics endpoint stopped: ${errorMessage(again)}`);
+    }
   }
 }
