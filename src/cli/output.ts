@@ -1,4 +1,4 @@
-import { createConsola } from "consola";
+import { createConsola } from "consola/core";
 
 /**
  * CLI output: human text to stderr through one consola instance, data to stdout.
