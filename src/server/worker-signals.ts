@@ -31,8 +31,8 @@ export function installWorkerSignals(): WorkerSignals {
     const { handle, logger } = target;
     if (signal === "SIGHUP") return void handle.reload();
     if (signal === "SIGUSR1") {
-      logger.info("SIGUSR1: reopening the log file");
-      return logger.reopen();
+      logger.reopen();
+      return logger.info("SIGUSR1: log file reopened");
     }
     const now = signal === "SIGQUIT" || (signal === "SIGINT" && shuttingDown);
     if (shuttingDown && !now)

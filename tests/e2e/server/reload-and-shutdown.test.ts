@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { renameSync } from "node:fs";
 import { freePort, tempDir } from "../../helpers/binary.ts";
 import { writeConfig } from "../../helpers/server-config.ts";
 import { startServer } from "../../helpers/server-process.ts";
@@ -93,6 +94,42 @@ test("SIGQUIT closes every connection at once and exits 0", async () => {
     expect(await within(server.child.exited, 10_000, "exit after SIGQUIT")).toBe(0);
     await within(client.closed, 5_000, "connection closed");
     expect(server.output()).toContain("closing 1 connection now");
+  } finally {
+    await server.kill();
+    dir.cleanup();
+  }
+});
+
+test("SIGUSR1 reopens the log file after it was moved away", async () => {
+  const dir = tempDir("norc-usr1-");
+  const logFile = `${dir.path}/server.log`;
+  await writeConfig(dir.path, {
+    network: { bind_address: "127.0.0.1", port: 0 },
+    tls: { enabled: false },
+    logging: { file: logFile },
+  });
+  const server = startServer(["start"], { cwd: dir.path });
+  try {
+    const readLog = (path: string) =>
+      Bun.file(path)
+        .text()
+        .catch(() => "");
+    for (let waited = 0; !(await readLog(logFile)).includes("listening on"); waited += 20) {
+      if (waited > 10_000) throw new Error(`no listening line in ${logFile}:\n${server.output()}`);
+      await Bun.sleep(20);
+    }
+    renameSync(logFile, `${logFile}.1`);
+    server.child.kill("SIGUSR1");
+    for (let waited = 0; !(await readLog(logFile)).includes("SIGUSR1: log file reopened"); waited += 20) {
+      if (waited > 10_000) throw new Error(`the log file was not reopened:\n${server.output()}`);
+      await Bun.sleep(20);
+    }
+    server.child.kill("SIGTERM");
+    expect(await within(server.child.exited, 10_000, "exit after SIGTERM")).toBe(0);
+    expect(await readLog(`${logFile}.1`)).toContain("listening on");
+    const reopened = await readLog(logFile);
+    expect(reopened).toContain("server stopped");
+    expect(reopened).not.toContain("listening on");
   } finally {
     await server.kill();
     dir.cleanup();
