@@ -46,40 +46,12 @@ export function listenOn(
 }
 
 function socketHandlers(tls: TlsMaterial | undefined, context: ListenerContext) {
-  const { registry, stats, logger, handlerFactory } = context;
+  const { registry, logger } = context;
   return {
     binaryType: "uint8array" as const,
-    open(socket: Socket<SocketData>) {
-      socket.data = {};
-      if (!context.accepting() || !registry.hasRoom()) {
-        stats.rejected.limit++;
-        logger.debug(
-          `refused connection from ${peerOf(socket)}: max_connections (${registry.limits.maxConnections}) reached`,
-        );
-        socket.terminate();
-        return;
-      }
-      const connection = new Connection(socket, peerOf(socket), tls !== undefined, logger, stats);
-      socket.data.connection = connection;
-      registry.add(connection);
-      logger.debug(`accepted connection from ${connection.peer}`);
-      if (tls === undefined) connection.establish(handlerFactory);
-    },
-    handshake(socket: Socket<SocketData>, success: boolean, authorizationError: Error | null) {
-      const connection = socket.data.connection;
-      if (connection === undefined || tls === undefined) return;
-      const refusal = tlsRefusal(socket, tls, success, authorizationError);
-      if (refusal !== undefined) {
-        stats.tlsHandshakeFailures++;
-        stats.rejected.tls++;
-        logger.info(`TLS handshake with ${connection.peer} failed: ${refusal}`);
-        connection.terminate();
-        return;
-      }
-      const subject = clientSubject(socket);
-      if (subject !== undefined) logger.info(`client certificate of ${connection.peer}: ${subject}`);
-      connection.establish(handlerFactory);
-    },
+    open: (socket: Socket<SocketData>) => admit(socket, tls, context),
+    handshake: (socket: Socket<SocketData>, success: boolean, authorizationError: Error | null) =>
+      finishHandshake(socket, tls, context, success, authorizationError),
     data(socket: Socket<SocketData>, bytes: Uint8Array) {
       socket.data.connection?.receive(bytes);
     },
@@ -97,6 +69,50 @@ function socketHandlers(tls: TlsMaterial | undefined, context: ListenerContext) 
       logger.debug(`connection from ${socket.data.connection?.peer ?? peerOf(socket)}: ${error.message}`);
     },
   };
+}
+
+/** A new TCP connection (before any TLS handshake): refused at once over the limit, else registered. */
+function admit(socket: Socket<SocketData>, tls: TlsMaterial | undefined, context: ListenerContext): void {
+  const { registry, stats, logger } = context;
+  socket.data = {};
+  if (!context.accepting() || !registry.hasRoom()) {
+    stats.rejected.limit++;
+    const why = context.accepting()
+      ? `max_connections (${registry.limits.maxConnections}) reached`
+      : "shutting down";
+    logger.debug(`refused connection from ${peerOf(socket)}: ${why}`);
+    socket.terminate();
+    return;
+  }
+  const connection = new Connection(socket, peerOf(socket), tls !== undefined, logger, stats);
+  socket.data.connection = connection;
+  registry.add(connection);
+  logger.debug(`accepted connection from ${connection.peer}`);
+  if (tls === undefined) connection.establish(context.handlerFactory);
+}
+
+/** The TLS handshake ended: refuse (counted, logged) or hand the connection to the protocol. */
+function finishHandshake(
+  socket: Socket<SocketData>,
+  tls: TlsMaterial | undefined,
+  context: ListenerContext,
+  success: boolean,
+  authorizationError: Error | null,
+): void {
+  const { stats, logger } = context;
+  const connection = socket.data.connection;
+  if (connection === undefined || tls === undefined) return;
+  const refusal = tlsRefusal(socket, tls, success, authorizationError);
+  if (refusal !== undefined) {
+    stats.tlsHandshakeFailures++;
+    stats.rejected.tls++;
+    logger.info(`TLS handshake with ${connection.peer} failed: ${refusal}`);
+    connection.terminate();
+    return;
+  }
+  const subject = clientSubject(socket);
+  if (subject !== undefined) logger.info(`client certificate of ${connection.peer}: ${subject}`);
+  connection.establish(context.handlerFactory);
 }
 
 /** Why a finished handshake is refused, or undefined. Bun reports success even for a refused client cert. */
