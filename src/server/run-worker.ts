@@ -1,7 +1,9 @@
 import type { ConfigSource } from "../config/load-config.ts";
 import { checkConfigFiles, loadConfig } from "../config/load-config.ts";
+import type { Config } from "../config/schema.ts";
 import { ExitCode, errorMessage, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
+import type { Logger } from "../log/logger.ts";
 import type { HandlerFactory } from "./connection-handler.ts";
 import { runServer } from "./run-server.ts";
 import type { ListenInfo, ServerHandle } from "./server-handle.ts";
@@ -11,7 +13,8 @@ import { installWorkerSignals } from "./worker-signals.ts";
 export interface WorkerOptions {
   /** Where the config comes from; kept for every reload (same file, env and flags). */
   source: ConfigSource;
-  handlerFactory?: HandlerFactory;
+  /** Makes the protocol handler factory once the config is loaded (keys in data_dir, ...); default: discard. */
+  createHandlerFactory?: (config: Config, logger: Logger) => HandlerFactory | Promise<HandlerFactory>;
   /** Called once the listener accepts connections (PID file, readiness, control channel). */
   onReady?: (listen: ListenInfo, handle: ServerHandle) => void | Promise<void>;
 }
@@ -38,7 +41,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       handle = await runServer({
         config: loaded.config,
         logger,
-        handlerFactory: options.handlerFactory,
+        handlerFactory: await options.createHandlerFactory?.(loaded.config, logger),
         reloadConfig: async () => (await loadConfig(options.source)).config,
       });
     } catch (error) {
