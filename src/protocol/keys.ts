@@ -1,0 +1,92 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  verify,
+} from "node:crypto";
+import { concatBytes, fromHex } from "./bytes.ts";
+
+const ED25519_SPKI = fromHex("302a300506032b6570032100");
+const ED25519_PKCS8 = fromHex("302e020100300506032b657004220420");
+const X25519_SPKI = fromHex("302a300506032b656e032100");
+const X25519_PKCS8 = fromHex("302e020100300506032b656e04220420");
+
+/** An Ed25519 public key from its 32 raw bytes. */
+export function ed25519PublicKey(raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.from(concatBytes(ED25519_SPKI, raw)), format: "der", type: "spki" });
+}
+
+/** An Ed25519 private key from its 32-byte seed. */
+export function ed25519PrivateKey(seed: Uint8Array): KeyObject {
+  return createPrivateKey({
+    key: Buffer.from(concatBytes(ED25519_PKCS8, seed)),
+    format: "der",
+    type: "pkcs8",
+  });
+}
+
+/** The 32 raw bytes of a public key (Ed25519 or X25519), or of the public half of a private key. */
+export function rawPublicKey(key: KeyObject): Uint8Array {
+  const publicKey = key.type === "private" ? createPublicKey(key) : key;
+  const der = publicKey.export({ format: "der", type: "spki" });
+  return new Uint8Array(der.subarray(der.length - 32));
+}
+
+/** Ed25519 signature of `message`. */
+export function signEd25519(key: KeyObject, message: Uint8Array): Uint8Array {
+  return new Uint8Array(sign(null, message, key));
+}
+
+/** Strict Ed25519 verification (node:crypto rejects S ≥ L); false on any failure. */
+export function verifyEd25519(key: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== 64) return false;
+  try {
+    return verify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** A fresh X25519 key pair: the private KeyObject and the raw public key. */
+export interface EphemeralKey {
+  privateKey: KeyObject;
+  publicKey: Uint8Array;
+}
+
+/** A fresh ephemeral X25519 key pair from the CSPRNG. */
+export function generateEphemeral(): EphemeralKey {
+  const { privateKey, publicKey } = generateKeyPairSync("x25519");
+  return { privateKey, publicKey: rawPublicKey(publicKey) };
+}
+
+/** An X25519 key pair from a fixed 32-byte secret (test vectors). */
+export function ephemeralFromSecret(secret: Uint8Array): EphemeralKey {
+  const privateKey = createPrivateKey({
+    key: Buffer.from(concatBytes(X25519_PKCS8, secret)),
+    format: "der",
+    type: "pkcs8",
+  });
+  return { privateKey, publicKey: rawPublicKey(privateKey) };
+}
+
+/** X25519(own secret, peer public); null when the peer key is invalid or the result is all zero. */
+export function x25519(privateKey: KeyObject, peerPublic: Uint8Array): Uint8Array | null {
+  if (peerPublic.length !== 32) return null;
+  let shared: Uint8Array;
+  try {
+    const publicKey = createPublicKey({
+      key: Buffer.from(concatBytes(X25519_SPKI, peerPublic)),
+      format: "der",
+      type: "spki",
+    });
+    shared = new Uint8Array(diffieHellman({ privateKey, publicKey }));
+  } catch {
+    return null;
+  }
+  let any = 0;
+  for (const byte of shared) any |= byte;
+  return any === 0 ? null : shared;
+}

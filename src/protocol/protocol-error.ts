@@ -1,0 +1,55 @@
+/** NCP-1 error codes (§9). */
+export const ErrorCode = {
+  versionMismatch: 100,
+  messageFormat: 101,
+  unsupportedFeature: 102,
+  sequence: 103,
+  authenticationFailed: 200,
+  deviceNotRegistered: 201,
+  deviceRevoked: 202,
+  sessionExpired: 203,
+  operationNotPermitted: 303,
+  destinationUnreachable: 400,
+  messageTooLarge: 402,
+  internal: 500,
+  serviceUnavailable: 501,
+  resourceExhausted: 502,
+  maintenance: 503,
+} as const;
+
+/** Human names of the codes, for messages and logs. */
+export const errorCodeName: Record<number, string> = {
+  100: "VERSION_MISMATCH",
+  101: "MESSAGE_FORMAT_ERROR",
+  102: "UNSUPPORTED_FEATURE",
+  103: "SEQUENCE_ERROR",
+  200: "AUTHENTICATION_FAILED",
+  201: "DEVICE_NOT_REGISTERED",
+  202: "DEVICE_REVOKED",
+  203: "SESSION_EXPIRED",
+  303: "OPERATION_NOT_PERMITTED",
+  400: "DESTINATION_UNREACHABLE",
+  402: "MESSAGE_TOO_LARGE",
+  500: "INTERNAL_ERROR",
+  501: "SERVICE_UNAVAILABLE",
+  502: "RESOURCE_EXHAUSTED",
+  503: "MAINTENANCE_MODE",
+};
+
+/** A protocol violation found while decoding or processing: carries the NCP-1 error code to answer with. */
+export class ProtocolError extends Error {
+  readonly code: number;
+  readonly reason: string | undefined;
+
+  constructor(code: number, message: string, reason?: string) {
+    super(message);
+    this.name = "ProtocolError";
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+/** Shorthand for the most common failure: a malformed frame or body (101). */
+export function formatError(message: string): ProtocolError {
+  return new ProtocolError(ErrorCode.messageFormat, message);
+}
