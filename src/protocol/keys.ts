@@ -90,3 +90,13 @@ export function x25519(privateKey: KeyObject, peerPublic: Uint8Array): Uint8Arra
   for (const byte of shared) any |= byte;
   return any === 0 ? null : shared;
 }
+
+/** Strict Ed25519 verification with a raw 32-byte public key; false when the key itself is unusable. */
+export function verifyEd25519Raw(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32) return false;
+  try {
+    return verifyEd25519(ed25519PublicKey(publicKey), message, signature);
+  } catch {
+    return false;
+  }
+}

@@ -40,12 +40,23 @@ export const errorCodeName: Record<number, string> = {
 export class ProtocolError extends Error {
   readonly code: number;
   readonly reason: string | undefined;
+  /** The offending frame's message_id, sent as the `ref` detail. */
+  ref: Uint8Array | undefined;
+  retryAfterSecs = 0;
+  /** The §10 limit name, for 502. */
+  limit: string | undefined;
 
   constructor(code: number, message: string, reason?: string) {
     super(message);
     this.name = "ProtocolError";
     this.code = code;
     this.reason = reason;
+  }
+
+  /** Sets the `ref` detail (chainable). */
+  about(messageId: Uint8Array): this {
+    this.ref = messageId;
+    return this;
   }
 }
 

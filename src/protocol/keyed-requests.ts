@@ -1,0 +1,133 @@
+import { timingSafeEqual } from "node:crypto";
+import { randomBytes } from "./bytes.ts";
+import { decodeHeader, type FrameHeader, FrameType } from "./header.ts";
+import { signEd25519, verifyEd25519Raw } from "./keys.ts";
+import {
+  authSignatureInput,
+  buildTimeSyncReply,
+  decodeAuthRequest,
+  decodeRegister,
+  deviceIdOf,
+} from "./messages.ts";
+import { ErrorCode, ProtocolError } from "./protocol-error.ts";
+import type { ServerIdentity } from "./server-handshake.ts";
+import type { TokenBucket } from "./token-bucket.ts";
+
+/** Freshness window of client-signed frames (§6.1), and the 0x03 clock-skew bound. */
+export const FRESHNESS_WINDOW_MS = 300_000;
+export const AUTH_MAX_SKEW_MS = 5_000;
+/** time_sync.uncertainty default (µs) when not measured. */
+export const TIME_SYNC_UNCERTAINTY_US = 50_000;
+
+/** What a KEYED request sees: the transcript hash, the clock, the identity and the per-connection limit. */
+export interface KeyedContext {
+  th: Uint8Array;
+  nowMs: number;
+  identity: ServerIdentity;
+  timeSync: TokenBucket;
+}
+
+/**
+ * Handles one inner frame in KEYED (§6, §7.1). Returns the inner reply to seal, or null for none;
+ * throws ProtocolError (every error before AUTHENTICATED is fatal). No devices exist yet, so
+ * 0x02 ends as under policy `closed` and 0x03 as for an unknown device.
+ */
+export function handleKeyedFrame(inner: Uint8Array, context: KeyedContext): Uint8Array | null {
+  const header = decodeHeader(inner);
+  try {
+    switch (header.type) {
+      case FrameType.timeSync:
+        return timeSyncReply(header, context);
+      case FrameType.register:
+        return refuseRegister(inner, header, context);
+      case FrameType.authRequest:
+        return refuseAuth(inner, header, context);
+      case FrameType.error:
+        return null;
+      default:
+        throw new ProtocolError(
+          ErrorCode.operationNotPermitted,
+          `frame type 0x${header.type.toString(16).padStart(2, "0")} is not allowed before authentication`,
+          "state",
+        );
+    }
+  } catch (error) {
+    if (error instanceof ProtocolError && error.ref === undefined) error.about(header.messageId);
+    throw error;
+  }
+}
+
+function timeSyncReply(header: FrameHeader, context: KeyedContext): Uint8Array {
+  const retryAfter = context.timeSync.take(context.nowMs);
+  if (retryAfter > 0) {
+    const error = new ProtocolError(
+      ErrorCode.resourceExhausted,
+      "time sync rate limit exceeded",
+      "rate_limit",
+    );
+    error.retryAfterSecs = retryAfter;
+    error.limit = "time_sync";
+    throw error;
+  }
+  return buildTimeSyncReply(
+    { version: header.version, timestampMs: BigInt(context.nowMs), messageId: randomBytes(32) },
+    { serverTimeUs: BigInt(context.nowMs) * 1000n, uncertaintyUs: TIME_SYNC_UNCERTAINTY_US, ntpStratum: 0 },
+    (message) => signEd25519(context.identity.privateKey, message),
+  );
+}
+
+function checkClock(header: FrameHeader, nowMs: number, windowMs: number): void {
+  const skew = Math.abs(nowMs - Number(header.timestampMs));
+  if (skew > windowMs) {
+    throw new ProtocolError(
+      ErrorCode.sequence,
+      `timestamp is ${Math.round(skew / 1000)} s away from server time`,
+      "clock_skew",
+    );
+  }
+}
+
+/** §6.2 order: parse (101) → freshness (103) → self-signature (200) → policy `closed` (303). */
+function refuseRegister(inner: Uint8Array, header: FrameHeader, context: KeyedContext): never {
+  const body = decodeRegister(inner);
+  checkClock(header, context.nowMs, FRESHNESS_WINDOW_MS);
+  if (!verifyEd25519Raw(body.devicePublicKey, body.signed, body.signature)) {
+    throw new ProtocolError(
+      ErrorCode.authenticationFailed,
+      "the registration signature does not verify",
+      "signature",
+    );
+  }
+  throw new ProtocolError(
+    ErrorCode.operationNotPermitted,
+    "registration is closed on this server: devices are provisioned by the operator",
+    "registration_closed",
+  );
+}
+
+/** §6.3 order: skew (103) → device_id = BLAKE3(key) (200) → signature (200) → unknown device (201). */
+function refuseAuth(inner: Uint8Array, header: FrameHeader, context: KeyedContext): never {
+  const body = decodeAuthRequest(inner);
+  checkClock(header, context.nowMs, AUTH_MAX_SKEW_MS);
+  const expectedId = deviceIdOf(body.devicePublicKey);
+  if (!timingSafeEqual(expectedId, body.deviceId)) {
+    throw new ProtocolError(
+      ErrorCode.authenticationFailed,
+      "device_id is not BLAKE3(device_public_key)",
+      "device_id",
+    );
+  }
+  const message = authSignatureInput(body.deviceId, context.th);
+  if (!verifyEd25519Raw(body.devicePublicKey, message, body.signature)) {
+    throw new ProtocolError(
+      ErrorCode.authenticationFailed,
+      "the authentication signature does not verify",
+      "signature",
+    );
+  }
+  throw new ProtocolError(
+    ErrorCode.deviceNotRegistered,
+    "this device is not registered on this server",
+    "unknown_device",
+  );
+}

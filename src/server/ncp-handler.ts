@@ -1,0 +1,68 @@
+import type { ServerIdentity } from "../protocol/server-handshake.ts";
+import { ServerSession } from "../protocol/server-session.ts";
+import type { ConnectionContext, ConnectionHandler, HandlerFactory } from "./connection-handler.ts";
+
+/** §7.1 timeouts of the states a connection can reach today. */
+export interface NcpTimeouts {
+  helloMs: number;
+  authMs: number;
+}
+
+export const DEFAULT_NCP_TIMEOUTS: NcpTimeouts = { helloMs: 10_000, authMs: 30_000 };
+
+/**
+ * The NCP-1 protocol for every accepted connection: one ServerSession per connection, driven by
+ * the connection layer's events, with the AWAIT_HELLO and KEYED timeouts of §7.1.
+ */
+export function ncpHandlerFactory(identity: ServerIdentity, timeouts = DEFAULT_NCP_TIMEOUTS): HandlerFactory {
+  return (context) => new NcpHandler(identity, context, timeouts);
+}
+
+class NcpHandler implements ConnectionHandler {
+  private readonly session: ServerSession;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    identity: ServerIdentity,
+    context: ConnectionContext,
+    private readonly timeouts: NcpTimeouts,
+  ) {
+    this.session = new ServerSession(identity, {
+      send: (bytes) => context.send(bytes),
+      close: (reason) => {
+        this.clearTimer();
+        context.close(reason);
+      },
+      debug: (message, fields) => context.log.debug(message, { peer: context.peer, ...fields }),
+    });
+    this.arm(timeouts.helloMs);
+  }
+
+  onData(bytes: Uint8Array): void {
+    const before = this.session.state;
+    this.session.onData(bytes.slice());
+    if (before === "await_hello" && this.session.state === "keyed") this.arm(this.timeouts.authMs);
+  }
+
+  onShutdown(retryAfterSecs: number): void {
+    this.session.onShutdown(retryAfterSecs);
+  }
+
+  onClose(): void {
+    this.clearTimer();
+  }
+
+  private arm(delayMs: number): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.session.onTimeout();
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
