@@ -1,0 +1,248 @@
+import type { Socket } from "bun";
+import { randomBytes, toHex } from "../protocol/bytes.ts";
+import {
+  type ClientHelloState,
+  createClientHello,
+  finishClientHandshake,
+} from "../protocol/client-handshake.ts";
+import { decodeErrorBody, detail } from "../protocol/error-frame.ts";
+import { FrameReader } from "../protocol/frame-reader.ts";
+import {
+  buildFrame,
+  decodeHeader,
+  FLAG_ENCRYPTED,
+  FrameType,
+  frameBody,
+  MAX_FRAME,
+  PREAUTH_MAX_FRAME,
+} from "../protocol/header.ts";
+import { verifyEd25519Raw } from "../protocol/keys.ts";
+import { decodeTimeSyncReply } from "../protocol/messages.ts";
+import { ProtocolError } from "../protocol/protocol-error.ts";
+import { RecordCipher } from "../protocol/record.ts";
+import { NcpClientError } from "./client-error.ts";
+
+/** What the handshake settled. */
+export interface ConnectionInfo {
+  version: string;
+  algset: string;
+  fingerprint: string;
+  identityCheck: "pinned" | "remembered" | "first-use";
+  tlsVersion?: string;
+}
+
+/** One TimeSync round trip. */
+export interface PingResult {
+  rttMs: number;
+  /** server_time − (t_send + t_recv)/2, in ms (§6.7). */
+  offsetMs: number;
+  serverTimeUs: bigint;
+}
+
+interface PendingPing {
+  sentAt: number;
+  sentWallMs: number;
+  resolve: (result: PingResult) => void;
+  reject: (error: NcpClientError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** The client side of one NCP-1 connection over a socket: AWAIT_SH → KEYED, pings, errors. */
+export class ClientProtocol {
+  identityCheck: ConnectionInfo["identityCheck"] = "first-use";
+  readonly handshakeDone: Promise<ConnectionInfo>;
+  readonly closedPromise: Promise<void>;
+  private resolveHandshake!: (info: ConnectionInfo) => void;
+  private rejectHandshake!: (error: NcpClientError) => void;
+  private resolveClosed!: () => void;
+  private socket?: Socket<undefined>;
+  private unsent?: Uint8Array;
+  private readonly reader = new FrameReader();
+  private hello?: ClientHelloState;
+  private tx?: RecordCipher;
+  private rx?: RecordCipher;
+  private serverKey?: Uint8Array;
+  private readonly pings: PendingPing[] = [];
+  private error?: NcpClientError;
+  private done = false;
+
+  constructor(private readonly expectedIdentity?: Uint8Array) {
+    this.handshakeDone = new Promise((resolve, reject) => {
+      this.resolveHandshake = resolve;
+      this.rejectHandshake = reject;
+    });
+    this.handshakeDone.catch(() => {});
+    this.closedPromise = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+  }
+
+  attach(socket: Socket<undefined>): void {
+    this.socket ??= socket;
+    if (this.done) socket.end();
+  }
+
+  onOpen(socket: Socket<undefined>): void {
+    this.socket = socket;
+    this.hello = createClientHello();
+    this.write(this.hello.frame);
+  }
+
+  onData(data: Uint8Array): void {
+    if (this.done) return;
+    this.reader.push(data.slice());
+    while (!this.done) {
+      const outcome = this.reader.next(this.rx === undefined ? PREAUTH_MAX_FRAME : MAX_FRAME);
+      if (outcome.kind === "need") return;
+      if (outcome.kind === "error") {
+        this.fail(
+          new NcpClientError("protocol", `server frame length ${outcome.length} is invalid`, outcome.code),
+        );
+        return;
+      }
+      try {
+        this.onFrame(outcome.frame);
+      } catch (error) {
+        this.fail(asClientError(error));
+      }
+    }
+  }
+
+  onDrain(): void {
+    const pending = this.unsent;
+    this.unsent = undefined;
+    if (pending !== undefined) this.write(pending);
+  }
+
+  onClose(): void {
+    this.fail(new NcpClientError("closed", "the server closed the connection"));
+    this.resolveClosed();
+  }
+
+  /** Ends the connection with `error` reported to every waiter. */
+  fail(error: NcpClientError): void {
+    if (this.done) return;
+    this.error = error;
+    this.finish();
+  }
+
+  close(): void {
+    this.fail(new NcpClientError("closed", "the connection was closed by the client"));
+  }
+
+  ping(timeoutMs: number): Promise<PingResult> {
+    if (this.done || this.tx === undefined)
+      return Promise.reject(this.error ?? new NcpClientError("closed", "not connected"));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.fail(new NcpClientError("timeout", `no TimeSync reply within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.pings.push({ sentAt: performance.now(), sentWallMs: Date.now(), resolve, reject, timer });
+      const request = buildFrame(
+        {
+          version: 1,
+          type: FrameType.timeSync,
+          flags: 0,
+          timestampMs: BigInt(Date.now()),
+          messageId: randomBytes(32),
+        },
+        new Uint8Array(0),
+      );
+      this.write((this.tx as RecordCipher).seal(request));
+    });
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    const header = decodeHeader(frame);
+    const encrypted = (header.flags & FLAG_ENCRYPTED) !== 0;
+    if (this.rx === undefined) {
+      if (header.type === FrameType.error && !encrypted) this.onServerError(frameBody(frame));
+      else this.onServerHello(frame);
+      return;
+    }
+    if (!encrypted || header.layer !== 1 || header.version !== 1) {
+      throw new ProtocolError(101, "the server sent a non-record frame after the handshake");
+    }
+    const inner = this.rx.open(frame);
+    if (inner === null) throw new NcpClientError("protocol", "a server record failed authentication");
+    if (header.type === FrameType.error) this.onServerError(frameBody(inner));
+    else if (header.type === FrameType.timeSync) this.onTimeSync(inner);
+    else
+      throw new ProtocolError(
+        101,
+        `unexpected frame type 0x${header.type.toString(16)} before authentication`,
+      );
+  }
+
+  private onServerHello(frame: Uint8Array): void {
+    const done = finishClientHandshake(this.hello as ClientHelloState, frame, this.expectedIdentity);
+    this.tx = new RecordCipher(done.keys.clientToServer, done.th);
+    this.rx = new RecordCipher(done.keys.serverToClient, done.th);
+    this.serverKey = done.serverHello.serverIdentity;
+    const { major, minor, patch } = done.version;
+    this.resolveHandshake({
+      version: `${major}.${minor}.${patch}`,
+      algset: done.algset,
+      fingerprint: toHex(done.serverHello.serverIdentity),
+      identityCheck: this.identityCheck,
+      tlsVersion: this.socket?.getTLSVersion?.() || undefined,
+    });
+  }
+
+  private onTimeSync(inner: Uint8Array): void {
+    const reply = decodeTimeSyncReply(inner);
+    if (!verifyEd25519Raw(this.serverKey as Uint8Array, reply.signed, reply.signature)) {
+      throw new NcpClientError("protocol", "a TimeSync reply is not signed by the server identity", 200);
+    }
+    const ping = this.pings.shift();
+    if (ping === undefined)
+      throw new NcpClientError("protocol", "an unrequested TimeSync reply arrived", 101);
+    clearTimeout(ping.timer);
+    const rttMs = performance.now() - ping.sentAt;
+    const serverMs = Number(reply.serverTimeUs) / 1000;
+    ping.resolve({
+      rttMs,
+      offsetMs: serverMs - (ping.sentWallMs + ping.sentWallMs + rttMs) / 2,
+      serverTimeUs: reply.serverTimeUs,
+    });
+  }
+
+  private onServerError(body: Uint8Array): void {
+    const error = decodeErrorBody(body);
+    const reason = detail(error, "reason");
+    const text = `server error ${error.code}: ${error.message}${reason ? ` (reason=${reason})` : ""}`;
+    this.fail(new NcpClientError("server", text, error.code, error.retryAfterSecs));
+  }
+
+  private write(bytes: Uint8Array): void {
+    if (this.socket === undefined || this.done) return;
+    if (this.unsent !== undefined) {
+      this.unsent = Buffer.concat([this.unsent, bytes]);
+      return;
+    }
+    const written = Math.max(0, this.socket.write(bytes));
+    if (written < bytes.length) this.unsent = bytes.slice(written);
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.reader.discard();
+    const error = this.error as NcpClientError;
+    this.rejectHandshake(error);
+    for (const ping of this.pings.splice(0)) {
+      clearTimeout(ping.timer);
+      ping.reject(error);
+    }
+    this.socket?.end();
+  }
+}
+
+function asClientError(error: unknown): NcpClientError {
+  if (error instanceof NcpClientError) return error;
+  if (error instanceof ProtocolError) {
+    const kind = error.reason === "identity" ? "identity" : "protocol";
+    return new NcpClientError(kind, error.message, error.code);
+  }
+  return new NcpClientError("protocol", `unexpected failure: ${String(error)}`);
+}
