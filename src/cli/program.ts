@@ -7,6 +7,7 @@ type AnyCommand = CommandDef<ArgsDef>;
 
 /** The command map, loaded lazily so a command only pays for the modules it uses. */
 export const commands: Record<string, () => Promise<AnyCommand>> = {
+  probe: () => import("./commands/probe.ts").then((m) => m.default as AnyCommand),
   "generate-config": () => import("./commands/generate-config.ts").then((m) => m.default as AnyCommand),
   "validate-config": () => import("./commands/validate-config.ts").then((m) => m.default as AnyCommand),
   start: () => import("./commands/start.ts").then((m) => m.default as AnyCommand),

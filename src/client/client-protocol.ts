@@ -50,6 +50,8 @@ interface PendingPing {
 /** The client side of one NCP-1 connection over a socket: AWAIT_SH → KEYED, pings, errors. */
 export class ClientProtocol {
   identityCheck: ConnectionInfo["identityCheck"] = "first-use";
+  /** The TCP connection was made (a later timeout is not "unreachable"). */
+  tcpOpened = false;
   readonly handshakeDone: Promise<ConnectionInfo>;
   readonly closedPromise: Promise<void>;
   private resolveHandshake!: (info: ConnectionInfo) => void;

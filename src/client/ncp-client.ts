@@ -47,13 +47,10 @@ export async function connectNcp(options: ConnectOptions): Promise<NcpConnection
   protocol.identityCheck =
     pin !== undefined ? "pinned" : remembered !== undefined ? "remembered" : "first-use";
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const timer = setTimeout(
-    () =>
-      protocol.fail(
-        new NcpClientError("timeout", `no NCP-1 handshake with ${endpoint} within ${timeoutMs} ms`),
-      ),
-    timeoutMs,
-  );
+  const timer = setTimeout(() => {
+    const kind = protocol.tcpOpened ? "timeout" : "unreachable";
+    protocol.fail(new NcpClientError(kind, `no NCP-1 handshake with ${endpoint} within ${timeoutMs} ms`));
+  }, timeoutMs);
   try {
     const socket = await openSocket(options, protocol, endpoint);
     protocol.attach(socket);
@@ -111,15 +108,19 @@ async function openSocket(
           : { rejectUnauthorized: tls.insecure !== true, ca, serverName: tls.serverName ?? options.host },
       socket: {
         open: (socket) => {
+          protocol.tcpOpened = true;
           if (tls === undefined) protocol.onOpen(socket);
         },
         handshake: (socket, success, authorizationError) => {
           if (!success || (authorizationError !== null && tls?.insecure !== true)) {
             const why = authorizationError?.message ?? "handshake failed";
+            const plainHint = /WRONG_VERSION_NUMBER/.test(why)
+              ? "; the server may be plain TCP (try --plain)"
+              : "";
             protocol.fail(
               new NcpClientError(
                 "tls",
-                `TLS with ${endpoint} failed: ${why} (use --ca FILE for a private CA, or --insecure for a self-signed server)`,
+                `TLS with ${endpoint} failed: ${why} (use --ca FILE for a private CA, or --insecure for a self-signed server${plainHint})`,
               ),
             );
             return;
