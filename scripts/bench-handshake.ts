@@ -1,0 +1,106 @@
+// NCP-1 handshakes/s over plain TCP and TLS against the compiled server, and ping RTT p50/p99 with
+// 1,000 connected clients. Usage: bun run build && bun scripts/bench-handshake.ts [--seconds 5] [--concurrency 64]
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ConnectOptions, connectNcp, type NcpConnection } from "../src/client/ncp-client.ts";
+import { startServer } from "../tests/helpers/server-process.ts";
+
+function flag(name: string, fallback: number): number {
+  const index = Bun.argv.indexOf(`--${name}`);
+  return index < 0 ? fallback : Number(Bun.argv[index + 1]);
+}
+
+const seconds = flag("seconds", 5);
+const concurrency = flag("concurrency", 64);
+const clients = flag("clients", 1000);
+
+/** Handshakes completed in `seconds` by `concurrency` loops of connect → handshake → close. */
+async function handshakeRate(options: ConnectOptions): Promise<{ perSecond: number; failures: number }> {
+  let done = 0;
+  let failures = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < deadline) {
+      try {
+        const connection = await connectNcp(options);
+        connection.close();
+        done++;
+      } catch {
+        failures++;
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return { perSecond: done / ((performance.now() - started) / 1000), failures };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Opens `clients` connections; then 5 extra clients ping 10 times each, one at a time; then all ping at once, 5 rounds. */
+async function pingLatency(options: ConnectOptions): Promise<Record<string, number>> {
+  const connections: NcpConnection[] = [];
+  for (let i = 0; i < clients; i += 100) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(100, clients - i) }, () => connectNcp(options)),
+    );
+    connections.push(...batch);
+  }
+  const single: number[] = [];
+  for (let probeIndex = 0; probeIndex < 5; probeIndex++) {
+    const probe = await connectNcp(options);
+    for (let i = 0; i < 10; i++) single.push((await probe.ping()).rttMs);
+    probe.close();
+  }
+  const all: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const results = await Promise.all(connections.map((c) => c.ping()));
+    all.push(...results.map((r) => r.rttMs));
+  }
+  for (const c of connections) c.close();
+  single.sort((a, b) => a - b);
+  all.sort((a, b) => a - b);
+  return {
+    idle_p50: percentile(single, 50),
+    idle_p99: percentile(single, 99),
+    burst_p50: percentile(all, 50),
+    burst_p99: percentile(all, 99),
+    connected: connections.length,
+  };
+}
+
+async function withServer<T>(tls: boolean, body: (port: number) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "norc-bench-"));
+  writeFileSync(
+    join(dir, "config.toml"),
+    `[network]\nbind_address = "127.0.0.1"\nport = 0\nmax_connections = 10000\n[tls]\nenabled = ${tls}\n[logging]\nlevel = "warn"\n`,
+  );
+  const server = startServer(["-c", join(dir, "config.toml"), "-l", "info"], { cwd: dir });
+  try {
+    const line = await server.waitFor(/listening on/, 20_000);
+    const port = Number(/:(\d+)\b/.exec(line.slice(line.indexOf("listening on")))?.[1]);
+    return await body(port);
+  } finally {
+    await server.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const tls of [false, true]) {
+  const label = tls ? "TLS" : "plain TCP";
+  await withServer(tls, async (port) => {
+    const options: ConnectOptions = { host: "127.0.0.1", port, tls: tls ? { insecure: true } : undefined };
+    const rate = await handshakeRate(options);
+    console.log(
+      `${label}: ${rate.perSecond.toFixed(0)} handshakes/s (${concurrency} concurrent, ${seconds} s, ${rate.failures} failures)`,
+    );
+    const latency = await pingLatency(options);
+    const f = (n: number | undefined) => (n ?? 0).toFixed(3);
+    console.log(
+      `${label}: ${latency.connected} clients connected; ping RTT one client p50 ${f(latency.idle_p50)} ms p99 ${f(latency.idle_p99)} ms; all at once p50 ${f(latency.burst_p50)} ms p99 ${f(latency.burst_p99)} ms`,
+    );
+  });
+}
