@@ -1,6 +1,6 @@
 // NCP-1 handshakes/s over plain TCP and TLS against the compiled server, and ping RTT p50/p99 with
 // 1,000 connected clients. Usage: bun run build && bun scripts/bench-handshake.ts [--seconds 5] [--concurrency 64]
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ConnectOptions, connectNcp, type NcpConnection } from "../src/client/ncp-client.ts";
@@ -14,9 +14,10 @@ function flag(name: string, fallback: number): number {
 const seconds = flag("seconds", 5);
 const concurrency = flag("concurrency", 64);
 const clients = flag("clients", 1000);
+const workers = flag("workers", 2);
 
 /** Handshakes completed in `seconds` by `concurrency` loops of connect → handshake → close. */
-async function handshakeRate(options: ConnectOptions): Promise<{ perSecond: number; failures: number }> {
+async function handshakeRate(options: ConnectOptions): Promise<{ done: number; failures: number }> {
   let done = 0;
   let failures = 0;
   const deadline = performance.now() + seconds * 1000;
@@ -31,9 +32,51 @@ async function handshakeRate(options: ConnectOptions): Promise<{ perSecond: numb
       }
     }
   };
-  const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, loop));
-  return { perSecond: done / ((performance.now() - started) / 1000), failures };
+  return { done, failures };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs the handshake loop in `workers` client processes at once (the client side must not be the bottleneck). */
+async function handshakeRateInWorkers(
+  port: number,
+  tls: boolean,
+): Promise<{ perSecond: number; total: number; failures: number }> {
+  const started = performance.now();
+  const children = Array.from({ length: workers }, () =>
+    Bun.spawn(
+      [
+        process.execPath,
+        import.meta.path,
+        "--worker",
+        String(port),
+        String(tls),
+        "--seconds",
+        String(seconds),
+        "--concurrency",
+        String(concurrency),
+      ],
+      {
+        stdout: "pipe",
+        stderr: "inherit",
+      },
+    ),
+  );
+  const outputs = await Promise.all(children.map((child) => new Response(child.stdout).text()));
+  const elapsed = (performance.now() - started) / 1000;
+  let total = 0;
+  let failures = 0;
+  for (const output of outputs) {
+    const result = JSON.parse(output) as { done: number; failures: number };
+    total += result.done;
+    failures += result.failures;
+  }
+  return { perSecond: total / Math.min(elapsed, seconds + 0.5), total, failures };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -72,7 +115,7 @@ async function pingLatency(options: ConnectOptions): Promise<Record<string, numb
   };
 }
 
-async function withServer<T>(tls: boolean, body: (port: number) => Promise<T>): Promise<T> {
+async function withServer<T>(tls: boolean, body: (port: number, pid: number) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "norc-bench-"));
   writeFileSync(
     join(dir, "config.toml"),
@@ -82,20 +125,32 @@ async function withServer<T>(tls: boolean, body: (port: number) => Promise<T>): 
   try {
     const line = await server.waitFor(/listening on/, 20_000);
     const port = Number(/:(\d+)\b/.exec(line.slice(line.indexOf("listening on")))?.[1]);
-    return await body(port);
+    return await body(port, server.child.pid);
   } finally {
     await server.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+const workerIndex = Bun.argv.indexOf("--worker");
+if (workerIndex >= 0) {
+  const port = Number(Bun.argv[workerIndex + 1]);
+  const tls = Bun.argv[workerIndex + 2] === "true";
+  const result = await handshakeRate({ host: "127.0.0.1", port, tls: tls ? { insecure: true } : undefined });
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
 for (const tls of [false, true]) {
   const label = tls ? "TLS" : "plain TCP";
-  await withServer(tls, async (port) => {
+  await withServer(tls, async (port, pid) => {
     const options: ConnectOptions = { host: "127.0.0.1", port, tls: tls ? { insecure: true } : undefined };
-    const rate = await handshakeRate(options);
+    const cpuBefore = cpuSeconds(pid);
+    const rate = await handshakeRateInWorkers(port, tls);
+    const serverCpuUs = ((cpuSeconds(pid) - cpuBefore) / Math.max(1, rate.total)) * 1e6;
     console.log(
-      `${label}: ${rate.perSecond.toFixed(0)} handshakes/s (${concurrency} concurrent, ${seconds} s, ${rate.failures} failures)`,
+      `${label}: ${rate.perSecond.toFixed(0)} handshakes/s (${workers} client processes × ${concurrency} concurrent, ${seconds} s, ${rate.failures} failures); ` +
+        `server CPU ${serverCpuUs.toFixed(0)} µs per handshake (≈ ${(1e6 / serverCpuUs).toFixed(0)}/s if the server had a core to itself)`,
     );
     const latency = await pingLatency(options);
     const f = (n: number | undefined) => (n ?? 0).toFixed(3);

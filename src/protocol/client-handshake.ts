@@ -2,12 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { randomBytes, toHex } from "./bytes.ts";
 import { decodeHeader, FrameType, PREAUTH_MAX_FRAME } from "./header.ts";
 import { decodeServerHello, encodeClientHello, helloBody, type ServerHello, type Version } from "./hello.ts";
-import {
-  deriveSessionKeys,
-  type SessionKeys,
-  serverHelloSignatureInput,
-  transcriptHash,
-} from "./key-schedule.ts";
+import { beginTranscript, deriveSessionKeys, type SessionKeys } from "./key-schedule.ts";
 import { type EphemeralKey, generateEphemeral, verifyEd25519Raw, x25519 } from "./keys.ts";
 import { ErrorCode, ProtocolError } from "./protocol-error.ts";
 import { algsetString, OWN_CAPABILITIES, selectSuite } from "./suite.ts";
@@ -108,8 +103,8 @@ export function finishClientHandshake(
     throw new IdentityMismatchError(toHex(expectedIdentity), toHex(hello.serverIdentity));
   }
   const unsigned = frame.subarray(0, frame.length - 64);
-  const message = serverHelloSignatureInput(state.frame, unsigned);
-  if (!verifyEd25519Raw(hello.serverIdentity, message, hello.signature)) {
+  const transcript = beginTranscript(state.frame, unsigned);
+  if (!verifyEd25519Raw(hello.serverIdentity, transcript.signatureInput, hello.signature)) {
     throw new ProtocolError(
       ErrorCode.authenticationFailed,
       "the ServerHello signature does not verify",
@@ -119,7 +114,7 @@ export function finishClientHandshake(
   const sharedSecret = x25519(state.ephemeral.privateKey, hello.serverEphemeral);
   if (sharedSecret === null)
     throw new ProtocolError(ErrorCode.messageFormat, "server_ephemeral is not a usable X25519 key");
-  const th = transcriptHash(state.frame, frame, algset);
+  const th = transcript.finish(hello.signature, algset);
   const keys = deriveSessionKeys(sharedSecret, state.nonce, hello.serverNonce, th);
   sharedSecret.fill(0);
   return { serverHello: hello, version: hello.version, algset, th, keys };

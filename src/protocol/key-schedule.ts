@@ -1,7 +1,7 @@
 import { blake3 } from "@noble/hashes/blake3.js";
 import { concatBytes, utf8 } from "./bytes.ts";
 import { SH_SIG_LABEL } from "./hello.ts";
-import { hkdf } from "./hkdf.ts";
+import { hkdf, hkdfExpand, hkdfExtract } from "./hkdf.ts";
 
 const MS_LABEL = utf8("norc:ms:v1");
 const C2S_LABEL = utf8("norc:tk:c2s:v1");
@@ -18,6 +18,22 @@ export function serverHelloSignatureInput(
   unsignedServerHello: Uint8Array,
 ): Uint8Array {
   return concatBytes(SH_SIG_LABEL, blake3(concatBytes(clientHello, unsignedServerHello)));
+}
+
+/**
+ * Both hashes over the handshake in one pass over CH ‖ SH⁻: the signature input now, and th once
+ * the signature is known (th = H(CH ‖ SH⁻ ‖ signature ‖ algset) = H(CH ‖ SH ‖ algset)).
+ */
+export function beginTranscript(
+  clientHello: Uint8Array,
+  unsignedServerHello: Uint8Array,
+): { signatureInput: Uint8Array; finish: (signature: Uint8Array, algset: string) => Uint8Array } {
+  const hasher = blake3.create().update(clientHello).update(unsignedServerHello);
+  const signatureInput = concatBytes(SH_SIG_LABEL, hasher.clone().digest());
+  return {
+    signatureInput,
+    finish: (signature, algset) => hasher.update(signature).update(utf8(algset)).digest(),
+  };
 }
 
 /** The per-connection secrets of §4.6. */
@@ -40,9 +56,10 @@ export function deriveSessionKeys(
     concatBytes(MS_LABEL, th),
     32,
   );
+  const prk = hkdfExtract(undefined, masterSecret);
   return {
     masterSecret,
-    clientToServer: hkdf(undefined, masterSecret, C2S_LABEL, 32),
-    serverToClient: hkdf(undefined, masterSecret, S2C_LABEL, 32),
+    clientToServer: hkdfExpand(prk, C2S_LABEL, 32),
+    serverToClient: hkdfExpand(prk, S2C_LABEL, 32),
   };
 }

@@ -8,12 +8,7 @@ import {
   helloBody,
   type Version,
 } from "./hello.ts";
-import {
-  deriveSessionKeys,
-  type SessionKeys,
-  serverHelloSignatureInput,
-  transcriptHash,
-} from "./key-schedule.ts";
+import { beginTranscript, deriveSessionKeys, type SessionKeys } from "./key-schedule.ts";
 import { type EphemeralKey, generateEphemeral, signEd25519, x25519 } from "./keys.ts";
 import { ErrorCode, ProtocolError } from "./protocol-error.ts";
 import { algsetString, CORE_CAPABILITY, negotiateVersion, OWN_CAPABILITIES, selectSuite } from "./suite.ts";
@@ -98,9 +93,10 @@ export function acceptClientHello(
       pqKey: new Uint8Array(0),
     },
   );
-  const signature = signEd25519(identity.privateKey, serverHelloSignatureInput(frame, unsigned));
+  const transcript = beginTranscript(frame, unsigned);
+  const signature = signEd25519(identity.privateKey, transcript.signatureInput);
   const serverHello = concatBytes(unsigned, signature);
-  const th = transcriptHash(frame, serverHello, algset);
+  const th = transcript.finish(signature, algset);
   const keys = deriveSessionKeys(sharedSecret, hello.clientNonce, serverNonce, th);
   sharedSecret.fill(0);
   return { serverHello, clientHello: hello, version, algset, th, keys };
