@@ -128,6 +128,11 @@ export class ClientProtocol {
     this.finish();
   }
 
+  /** The error that ended the connection, if it has ended. */
+  endError(): NcpClientError | undefined {
+    return this.error;
+  }
+
   close(): void {
     this.fail(new NcpClientError("closed", "the connection was closed by the client"));
   }

@@ -35,6 +35,8 @@ export interface NcpConnection {
   close(): void;
   /** Resolves when the connection is gone. */
   readonly closed: Promise<void>;
+  /** Why the connection ended (e.g. the server's 501 at shutdown), once it has. */
+  endedBy(): NcpClientError | undefined;
 }
 
 /** Connects, runs the NCP-1 handshake with the server key pinned or trusted on first use, and resolves keyed. */
@@ -61,6 +63,7 @@ export async function connectNcp(options: ConnectOptions): Promise<NcpConnection
       ping: (pingTimeoutMs = 30_000) => protocol.ping(pingTimeoutMs),
       close: () => protocol.close(),
       closed: protocol.closedPromise,
+      endedBy: () => protocol.endError(),
     };
   } catch (error) {
     protocol.close();
