@@ -1,8 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
-import { randomBytes } from "./bytes.ts";
+import type { AuthLockout } from "./auth-lockout.ts";
+import { randomBytes, toHex } from "./bytes.ts";
 import { decodeHeader, type FrameHeader, FrameType } from "./header.ts";
 import { signEd25519, verifyEd25519Raw } from "./keys.ts";
 import {
+  type AuthRequestBody,
   authSignatureInput,
   buildTimeSyncReply,
   decodeAuthRequest,
@@ -19,12 +21,15 @@ export const AUTH_MAX_SKEW_MS = 5_000;
 /** time_sync.uncertainty default (µs) when not measured. */
 export const TIME_SYNC_UNCERTAINTY_US = 50_000;
 
-/** What a KEYED request sees: the transcript hash, the clock, the identity and the per-connection limit. */
+/** What a KEYED request sees: the transcript hash, the clock, the identity, and the limits. */
 export interface KeyedContext {
   th: Uint8Array;
   nowMs: number;
   identity: ServerIdentity;
   timeSync: TokenBucket;
+  lockout: AuthLockout;
+  /** The peer's IP address (lockout key). */
+  address: string;
 }
 
 /**
@@ -105,10 +110,32 @@ function refuseRegister(inner: Uint8Array, header: FrameHeader, context: KeyedCo
   );
 }
 
-/** §6.3 order: skew (103) → device_id = BLAKE3(key) (200) → signature (200) → unknown device (201). */
+/** §6.3 order: lockout (502) → skew (103) → device_id = BLAKE3(key) (200) → signature (200) → unknown device (201). */
 function refuseAuth(inner: Uint8Array, header: FrameHeader, context: KeyedContext): never {
   const body = decodeAuthRequest(inner);
+  const keys = [`device:${toHex(body.deviceId)}`, `address:${context.address}`];
+  const lockedSecs = context.lockout.remainingSecs(keys, context.nowMs);
+  if (lockedSecs > 0) {
+    const error = new ProtocolError(
+      ErrorCode.resourceExhausted,
+      "too many failed authentications: locked out",
+      "lockout",
+    );
+    error.retryAfterSecs = lockedSecs;
+    error.limit = "auth_failures";
+    throw error;
+  }
   checkClock(header, context.nowMs, AUTH_MAX_SKEW_MS);
+  try {
+    verifyAuth(body, context.th);
+  } catch (error) {
+    context.lockout.recordFailure(keys, context.nowMs);
+    throw error;
+  }
+}
+
+/** Steps 3–5 of §6.3, each failure counted by the lockout. */
+function verifyAuth(body: AuthRequestBody, th: Uint8Array): never {
   const expectedId = deviceIdOf(body.devicePublicKey);
   if (!timingSafeEqual(expectedId, body.deviceId)) {
     throw new ProtocolError(
@@ -117,7 +144,7 @@ function refuseAuth(inner: Uint8Array, header: FrameHeader, context: KeyedContex
       "device_id",
     );
   }
-  const message = authSignatureInput(body.deviceId, context.th);
+  const message = authSignatureInput(body.deviceId, th);
   if (!verifyEd25519Raw(body.devicePublicKey, message, body.signature)) {
     throw new ProtocolError(
       ErrorCode.authenticationFailed,

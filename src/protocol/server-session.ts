@@ -1,3 +1,4 @@
+import { AuthLockout } from "./auth-lockout.ts";
 import { buildErrorFrame } from "./error-frame.ts";
 import { FrameReader } from "./frame-reader.ts";
 import { decodeHeader, FLAG_ENCRYPTED, HEADER_SIZE, LAYER_C, PREAUTH_MAX_FRAME } from "./header.ts";
@@ -35,6 +36,10 @@ export class ServerSession {
     private readonly identity: ServerIdentity,
     private readonly io: SessionIo,
     private readonly now: () => number = Date.now,
+    private readonly shared: { lockout: AuthLockout; address: string } = {
+      lockout: new AuthLockout(),
+      address: "",
+    },
   ) {
     this.timeSync = new TokenBucket(10, 1, now());
   }
@@ -104,6 +109,8 @@ export class ServerSession {
         nowMs: this.now(),
         identity: this.identity,
         timeSync: this.timeSync,
+        lockout: this.shared.lockout,
+        address: this.shared.address,
       });
       if (reply !== null) this.io.send((this.tx as RecordCipher).seal(reply));
     } catch (error) {

@@ -1,3 +1,4 @@
+import { AuthLockout, peerAddress } from "../protocol/auth-lockout.ts";
 import type { ServerIdentity } from "../protocol/server-handshake.ts";
 import { ServerSession } from "../protocol/server-session.ts";
 import type { ConnectionContext, ConnectionHandler, HandlerFactory } from "./connection-handler.ts";
@@ -15,7 +16,8 @@ export const DEFAULT_NCP_TIMEOUTS: NcpTimeouts = { helloMs: 10_000, authMs: 30_0
  * the connection layer's events, with the AWAIT_HELLO and KEYED timeouts of §7.1.
  */
 export function ncpHandlerFactory(identity: ServerIdentity, timeouts = DEFAULT_NCP_TIMEOUTS): HandlerFactory {
-  return (context) => new NcpHandler(identity, context, timeouts);
+  const lockout = new AuthLockout();
+  return (context) => new NcpHandler(identity, context, timeouts, lockout);
 }
 
 class NcpHandler implements ConnectionHandler {
@@ -26,15 +28,22 @@ class NcpHandler implements ConnectionHandler {
     identity: ServerIdentity,
     context: ConnectionContext,
     private readonly timeouts: NcpTimeouts,
+    lockout: AuthLockout,
   ) {
-    this.session = new ServerSession(identity, {
-      send: (bytes) => context.send(bytes),
-      close: (reason) => {
-        this.clearTimer();
-        context.close(reason);
+    const shared = { lockout, address: peerAddress(context.peer) };
+    this.session = new ServerSession(
+      identity,
+      {
+        send: (bytes) => context.send(bytes),
+        close: (reason) => {
+          this.clearTimer();
+          context.close(reason);
+        },
+        debug: (message, fields) => context.log.debug(message, { peer: context.peer, ...fields }),
       },
-      debug: (message, fields) => context.log.debug(message, { peer: context.peer, ...fields }),
-    });
+      Date.now,
+      shared,
+    );
     this.arm(timeouts.helloMs);
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { AuthLockout } from "../../../src/protocol/auth-lockout.ts";
 import { ByteWriter, randomBytes, toHex } from "../../../src/protocol/bytes.ts";
 import { createClientHello } from "../../../src/protocol/client-handshake.ts";
 import { buildFrame, decodeHeader, FrameType, HEADER_SIZE } from "../../../src/protocol/header.ts";
@@ -202,6 +203,32 @@ describe("KEYED", () => {
       );
       expect(onlyError(h.received()).code).toBe(code);
     }
+  });
+
+  test("auth_failures: five failed 0x03 from one address lock it out for 300 s (502); a stale timestamp does not count", () => {
+    const shared = { lockout: new AuthLockout(), address: "192.0.2.7" };
+    const key = ed25519PrivateKey(V.deviceASeed);
+    const attempt = (skewMs = 0) => {
+      const h = new SessionHarness(undefined, shared);
+      const { th } = h.connect();
+      const deviceId = deviceIdOf(V.deviceAPublic);
+      h.sendRecord(
+        buildAuthRequest(
+          { version: 1, timestampMs: BigInt(h.nowMs + skewMs), messageId: randomBytes(32) },
+          {
+            deviceId,
+            devicePublicKey: V.deviceAPublic,
+            signature: signEd25519(key, authSignatureInput(deviceId, th)),
+          },
+        ),
+      );
+      return onlyError(h.received());
+    };
+    expect(attempt(60_000).code).toBe(103);
+    for (let i = 0; i < 5; i++) expect(attempt().code).toBe(201);
+    const locked = attempt();
+    expect([locked.code, locked.retryAfterSecs, locked.reason]).toEqual([502, 300, "lockout"]);
+    expect(locked.details).toContainEqual(["limit", "auth_failures"]);
   });
 
   test("time sync beyond its burst of 10: 502 with retry_after and limit=time_sync", () => {

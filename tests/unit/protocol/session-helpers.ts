@@ -1,3 +1,4 @@
+import { AuthLockout } from "../../../src/protocol/auth-lockout.ts";
 import { toHex } from "../../../src/protocol/bytes.ts";
 import {
   type ClientHandshake,
@@ -32,7 +33,10 @@ export class SessionHarness {
   tx?: RecordCipher;
   handshake?: ClientHandshake;
 
-  constructor(readonly identity: ServerIdentity = testIdentity()) {
+  constructor(
+    readonly identity: ServerIdentity = testIdentity(),
+    shared: { lockout: AuthLockout; address: string } = { lockout: new AuthLockout(), address: "127.0.0.1" },
+  ) {
     this.session = new ServerSession(
       identity,
       {
@@ -43,6 +47,7 @@ export class SessionHarness {
         debug: () => {},
       },
       () => this.nowMs,
+      shared,
     );
   }
 
