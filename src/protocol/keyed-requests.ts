@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { AuthLockout } from "./auth-lockout.ts";
 import { randomBytes, toHex } from "./bytes.ts";
 import { decodeHeader, type FrameHeader, FrameType } from "./header.ts";
+import type { KeyedBuckets } from "./keyed-buckets.ts";
 import { signEd25519, verifyEd25519Raw } from "./keys.ts";
 import {
   type AuthRequestBody,
@@ -28,7 +29,9 @@ export interface KeyedContext {
   identity: ServerIdentity;
   timeSync: TokenBucket;
   lockout: AuthLockout;
-  /** The peer's IP address (lockout key). */
+  /** The `registrations` limit, per source address and per user_id. */
+  registrations: KeyedBuckets;
+  /** The peer's IP address (lockout and rate-limit key). */
   address: string;
 }
 
@@ -92,9 +95,23 @@ function checkClock(header: FrameHeader, nowMs: number, windowMs: number): void 
   }
 }
 
-/** §6.2 order: parse (101) → freshness (103) → self-signature (200) → policy `closed` (303). */
+/** §6.2 order: parse (101) → `registrations` limit (502) → freshness (103) → self-signature (200) → policy `closed` (303). */
 function refuseRegister(inner: Uint8Array, header: FrameHeader, context: KeyedContext): never {
   const body = decodeRegister(inner);
+  const retryAfter = context.registrations.take(
+    [`address:${context.address}`, `user:${body.userId}`],
+    context.nowMs,
+  );
+  if (retryAfter > 0) {
+    const error = new ProtocolError(
+      ErrorCode.resourceExhausted,
+      "registration rate limit exceeded",
+      "rate_limit",
+    );
+    error.retryAfterSecs = retryAfter;
+    error.limit = "registrations";
+    throw error;
+  }
   checkClock(header, context.nowMs, FRESHNESS_WINDOW_MS);
   if (!verifyEd25519Raw(body.devicePublicKey, body.signed, body.signature)) {
     throw new ProtocolError(

@@ -2,6 +2,7 @@ import { AuthLockout } from "./auth-lockout.ts";
 import { buildErrorFrame } from "./error-frame.ts";
 import { FrameReader } from "./frame-reader.ts";
 import { decodeHeader, FLAG_ENCRYPTED, HEADER_SIZE, LAYER_C, PREAUTH_MAX_FRAME } from "./header.ts";
+import { KeyedBuckets } from "./keyed-buckets.ts";
 import { handleKeyedFrame } from "./keyed-requests.ts";
 import { ErrorCode, errorCodeName, ProtocolError } from "./protocol-error.ts";
 import { RecordCipher } from "./record.ts";
@@ -14,6 +15,18 @@ export interface SessionIo {
   /** Flush what was sent, then close. */
   close(reason: string): void;
   debug(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Limits shared by every connection of a server, and this connection's source address. */
+export interface SessionShared {
+  lockout: AuthLockout;
+  registrations: KeyedBuckets;
+  address: string;
+}
+
+/** Fresh shared limits: `auth_failures` lockout and `registrations` (3 per hour, burst 3). */
+export function newSessionShared(address: string): SessionShared {
+  return { lockout: new AuthLockout(), registrations: new KeyedBuckets(3, 3 / 3600), address };
 }
 
 /** Server states of §7.1 (AUTHENTICATED is not reachable until devices exist). */
@@ -36,10 +49,7 @@ export class ServerSession {
     private readonly identity: ServerIdentity,
     private readonly io: SessionIo,
     private readonly now: () => number = Date.now,
-    private readonly shared: { lockout: AuthLockout; address: string } = {
-      lockout: new AuthLockout(),
-      address: "",
-    },
+    private readonly shared: SessionShared = newSessionShared(""),
   ) {
     this.timeSync = new TokenBucket(10, 1, now());
   }
@@ -110,6 +120,7 @@ export class ServerSession {
         identity: this.identity,
         timeSync: this.timeSync,
         lockout: this.shared.lockout,
+        registrations: this.shared.registrations,
         address: this.shared.address,
       });
       if (reply !== null) this.io.send((this.tx as RecordCipher).seal(reply));

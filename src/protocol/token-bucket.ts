@@ -14,12 +14,16 @@ export class TokenBucket {
 
   /** Takes one token: 0 when granted, else retry_after = ⌈seconds until the next token⌉ (at least 1). */
   take(nowMs: number): number {
+    const wait = this.peek(nowMs);
+    if (wait === 0) this.tokens -= 1;
+    return wait;
+  }
+
+  /** What `take` would answer, without taking. */
+  peek(nowMs: number): number {
     this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.updatedMs) / 1000) * this.perSecond);
     this.updatedMs = nowMs;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
+    if (this.tokens >= 1) return 0;
     return Math.max(1, Math.ceil((1 - this.tokens) / this.perSecond));
   }
 }

@@ -1,6 +1,6 @@
-import { AuthLockout, peerAddress } from "../protocol/auth-lockout.ts";
+import { peerAddress } from "../protocol/auth-lockout.ts";
 import type { ServerIdentity } from "../protocol/server-handshake.ts";
-import { ServerSession } from "../protocol/server-session.ts";
+import { newSessionShared, ServerSession, type SessionShared } from "../protocol/server-session.ts";
 import type { ConnectionContext, ConnectionHandler, HandlerFactory } from "./connection-handler.ts";
 
 /** §7.1 timeouts of the states a connection can reach today. */
@@ -16,8 +16,9 @@ export const DEFAULT_NCP_TIMEOUTS: NcpTimeouts = { helloMs: 10_000, authMs: 30_0
  * the connection layer's events, with the AWAIT_HELLO and KEYED timeouts of §7.1.
  */
 export function ncpHandlerFactory(identity: ServerIdentity, timeouts = DEFAULT_NCP_TIMEOUTS): HandlerFactory {
-  const lockout = new AuthLockout();
-  return (context) => new NcpHandler(identity, context, timeouts, lockout);
+  const limits = newSessionShared("");
+  return (context) =>
+    new NcpHandler(identity, context, timeouts, { ...limits, address: peerAddress(context.peer) });
 }
 
 class NcpHandler implements ConnectionHandler {
@@ -28,9 +29,8 @@ class NcpHandler implements ConnectionHandler {
     identity: ServerIdentity,
     context: ConnectionContext,
     private readonly timeouts: NcpTimeouts,
-    lockout: AuthLockout,
+    shared: SessionShared,
   ) {
-    const shared = { lockout, address: peerAddress(context.peer) };
     this.session = new ServerSession(
       identity,
       {

@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { AuthLockout } from "../../../src/protocol/auth-lockout.ts";
 import { ByteWriter, randomBytes, toHex } from "../../../src/protocol/bytes.ts";
 import { createClientHello } from "../../../src/protocol/client-handshake.ts";
 import { buildFrame, decodeHeader, FrameType, HEADER_SIZE } from "../../../src/protocol/header.ts";
@@ -16,6 +15,7 @@ import {
   decodeTimeSyncReply,
   deviceIdOf,
 } from "../../../src/protocol/messages.ts";
+import { newSessionShared } from "../../../src/protocol/server-session.ts";
 import { onlyError, SessionHarness } from "./session-helpers.ts";
 import { V } from "./vectors.ts";
 
@@ -205,8 +205,22 @@ describe("KEYED", () => {
     }
   });
 
+  test("registrations: the fourth 0x02 within the hour from one address is refused with 502 before any other check", () => {
+    const shared = newSessionShared("192.0.2.8");
+    const attempt = () => {
+      const h = new SessionHarness(undefined, shared);
+      h.connect();
+      h.sendRecord(registerFrame(h.nowMs - 400_000));
+      return onlyError(h.received());
+    };
+    for (let i = 0; i < 3; i++) expect(attempt().code).toBe(103);
+    const limited = attempt();
+    expect([limited.code, limited.retryAfterSecs]).toEqual([502, 1200]);
+    expect(limited.details).toContainEqual(["limit", "registrations"]);
+  });
+
   test("auth_failures: five failed 0x03 from one address lock it out for 300 s (502); a stale timestamp does not count", () => {
-    const shared = { lockout: new AuthLockout(), address: "192.0.2.7" };
+    const shared = newSessionShared("192.0.2.7");
     const key = ed25519PrivateKey(V.deviceASeed);
     const attempt = (skewMs = 0) => {
       const h = new SessionHarness(undefined, shared);

@@ -1,4 +1,3 @@
-import { AuthLockout } from "../../../src/protocol/auth-lockout.ts";
 import { toHex } from "../../../src/protocol/bytes.ts";
 import {
   type ClientHandshake,
@@ -11,7 +10,7 @@ import { decodeHeader, FrameType, frameBody, MAX_FRAME } from "../../../src/prot
 import { ed25519PrivateKey, rawPublicKey } from "../../../src/protocol/keys.ts";
 import { RecordCipher } from "../../../src/protocol/record.ts";
 import type { ServerIdentity } from "../../../src/protocol/server-handshake.ts";
-import { ServerSession } from "../../../src/protocol/server-session.ts";
+import { newSessionShared, ServerSession, type SessionShared } from "../../../src/protocol/server-session.ts";
 import { V } from "./vectors.ts";
 
 /** The §11.1 TEST 2 key as a server identity. */
@@ -35,7 +34,7 @@ export class SessionHarness {
 
   constructor(
     readonly identity: ServerIdentity = testIdentity(),
-    shared: { lockout: AuthLockout; address: string } = { lockout: new AuthLockout(), address: "127.0.0.1" },
+    shared: SessionShared = newSessionShared("127.0.0.1"),
   ) {
     this.session = new ServerSession(
       identity,
