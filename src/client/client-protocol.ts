@@ -21,6 +21,9 @@ import { decodeTimeSyncReply } from "../protocol/messages.ts";
 import { ProtocolError } from "../protocol/protocol-error.ts";
 import { RecordCipher } from "../protocol/record.ts";
 import { NcpClientError } from "./client-error.ts";
+import { type PingResult, PingTracker } from "./ping-tracker.ts";
+
+export type { PingResult } from "./ping-tracker.ts";
 
 /** What the handshake settled. */
 export interface ConnectionInfo {
@@ -29,22 +32,6 @@ export interface ConnectionInfo {
   fingerprint: string;
   identityCheck: "pinned" | "remembered" | "first-use";
   tlsVersion?: string;
-}
-
-/** One TimeSync round trip. */
-export interface PingResult {
-  rttMs: number;
-  /** server_time − (t_send + t_recv)/2, in ms (§6.7). */
-  offsetMs: number;
-  serverTimeUs: bigint;
-}
-
-interface PendingPing {
-  sentAt: number;
-  sentWallMs: number;
-  resolve: (result: PingResult) => void;
-  reject: (error: NcpClientError) => void;
-  timer: ReturnType<typeof setTimeout>;
 }
 
 /** The client side of one NCP-1 connection over a socket: AWAIT_SH → KEYED, pings, errors. */
@@ -64,7 +51,7 @@ export class ClientProtocol {
   private tx?: RecordCipher;
   private rx?: RecordCipher;
   private serverKey?: Uint8Array;
-  private readonly pings: PendingPing[] = [];
+  private readonly pings = new PingTracker();
   private error?: NcpClientError;
   private done = false;
 
@@ -138,26 +125,18 @@ export class ClientProtocol {
   }
 
   ping(timeoutMs: number): Promise<PingResult> {
-    if (this.done || this.tx === undefined)
+    if (this.done || this.tx === undefined) {
       return Promise.reject(this.error ?? new NcpClientError("closed", "not connected"));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => this.fail(new NcpClientError("timeout", `no TimeSync reply within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      this.pings.push({ sentAt: performance.now(), sentWallMs: Date.now(), resolve, reject, timer });
-      const request = buildFrame(
-        {
-          version: 1,
-          type: FrameType.timeSync,
-          flags: 0,
-          timestampMs: BigInt(Date.now()),
-          messageId: randomBytes(32),
-        },
-        new Uint8Array(0),
-      );
-      this.write((this.tx as RecordCipher).seal(request));
-    });
+    }
+    const timeout = new NcpClientError("timeout", `no TimeSync reply within ${timeoutMs} ms`);
+    const result = this.pings.add(timeoutMs, () => this.fail(timeout));
+    const header = { version: 1, type: FrameType.timeSync, flags: 0, timestampMs: BigInt(Date.now()) };
+    this.write(
+      (this.tx as RecordCipher).seal(
+        buildFrame({ ...header, messageId: randomBytes(32) }, new Uint8Array(0)),
+      ),
+    );
+    return result;
   }
 
   private onFrame(frame: Uint8Array): void {
@@ -202,17 +181,9 @@ export class ClientProtocol {
     if (!verifyEd25519Raw(this.serverKey as Uint8Array, reply.signed, reply.signature)) {
       throw new NcpClientError("protocol", "a TimeSync reply is not signed by the server identity", 200);
     }
-    const ping = this.pings.shift();
-    if (ping === undefined)
+    if (!this.pings.answer(reply.serverTimeUs)) {
       throw new NcpClientError("protocol", "an unrequested TimeSync reply arrived", 101);
-    clearTimeout(ping.timer);
-    const rttMs = performance.now() - ping.sentAt;
-    const serverMs = Number(reply.serverTimeUs) / 1000;
-    ping.resolve({
-      rttMs,
-      offsetMs: serverMs - (ping.sentWallMs + ping.sentWallMs + rttMs) / 2,
-      serverTimeUs: reply.serverTimeUs,
-    });
+    }
   }
 
   private onServerError(body: Uint8Array): void {
@@ -237,10 +208,7 @@ export class ClientProtocol {
     this.reader.discard();
     const error = this.error as NcpClientError;
     this.rejectHandshake(error);
-    for (const ping of this.pings.splice(0)) {
-      clearTimeout(ping.timer);
-      ping.reject(error);
-    }
+    this.pings.rejectAll(error);
     this.socket?.end();
   }
 }

@@ -1,7 +1,15 @@
 import { AuthLockout } from "./auth-lockout.ts";
-import { buildErrorFrame } from "./error-frame.ts";
+import { buildErrorFrame, decodeErrorBody } from "./error-frame.ts";
 import { FrameReader } from "./frame-reader.ts";
-import { decodeHeader, FLAG_ENCRYPTED, HEADER_SIZE, LAYER_C, PREAUTH_MAX_FRAME } from "./header.ts";
+import {
+  decodeHeader,
+  FLAG_ENCRYPTED,
+  FrameType,
+  frameBody,
+  HEADER_SIZE,
+  LAYER_C,
+  PREAUTH_MAX_FRAME,
+} from "./header.ts";
 import { KeyedBuckets } from "./keyed-buckets.ts";
 import { handleKeyedFrame } from "./keyed-requests.ts";
 import { ErrorCode, errorCodeName, ProtocolError } from "./protocol-error.ts";
@@ -113,6 +121,10 @@ export class ServerSession {
       this.abort("record authentication failed");
       return;
     }
+    if (header.type === FrameType.error) {
+      this.logClientError(inner);
+      return;
+    }
     try {
       const reply = handleKeyedFrame(inner, {
         th: this.th as Uint8Array,
@@ -145,6 +157,16 @@ export class ServerSession {
       });
     } catch (error) {
       this.fail(asProtocolError(error));
+    }
+  }
+
+  /** A client's 0xFF is only logged (§6). */
+  private logClientError(inner: Uint8Array): void {
+    try {
+      const error = decodeErrorBody(frameBody(inner));
+      this.io.debug(`client sent error ${error.code}: ${error.message}`);
+    } catch {
+      this.io.debug("client sent a malformed error frame");
     }
   }
 
