@@ -156,7 +156,7 @@ export class ServerSession {
         algset: handshake.algset,
       });
     } catch (error) {
-      this.fail(asProtocolError(error));
+      this.fail(asProtocolError(error).about(frame.subarray(16, HEADER_SIZE)));
     }
   }
 

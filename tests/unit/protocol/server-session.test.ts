@@ -94,9 +94,11 @@ describe("AWAIT_HELLO", () => {
     ["no padding profile", { capabilities: V.capabilities.filter((c) => !c.startsWith("PAD")) }, 102],
   ])("%s: plaintext error %d then close", (_name, options, code) => {
     const h = new SessionHarness();
-    h.session.onData(helloWith(options));
+    const hello = helloWith(options);
+    h.session.onData(hello);
     const error = onlyError(h.received());
     expect(error.code).toBe(code);
+    expect(error.ref).toBe(toHex(hello.subarray(16, 48)));
     expect(decodeHeader(h.sent[0] as Uint8Array).flags).toBe(0);
     expect(h.closedWith).toBeDefined();
   });
