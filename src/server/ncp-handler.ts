@@ -1,7 +1,10 @@
+import type { Config } from "../config/schema.ts";
+import type { Logger } from "../log/logger.ts";
 import { peerAddress } from "../protocol/auth-lockout.ts";
 import type { ServerIdentity } from "../protocol/server-handshake.ts";
 import { newSessionShared, ServerSession, type SessionShared } from "../protocol/server-session.ts";
 import type { ConnectionContext, ConnectionHandler, HandlerFactory } from "./connection-handler.ts";
+import { loadOrCreateIdentity } from "./identity.ts";
 
 /** §7.1 timeouts of the states a connection can reach today. */
 export interface NcpTimeouts {
@@ -74,4 +77,12 @@ class NcpHandler implements ConnectionHandler {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+/** The default protocol of a server: NCP-1 with the identity of `storage.data_dir`, its fingerprint logged. */
+export function protocolHandlerFactory(config: Config, logger: Logger): HandlerFactory {
+  const identity = loadOrCreateIdentity(config.storage.data_dir);
+  if (identity.created) logger.info(`created the server identity key ${identity.file}`);
+  logger.info(`server identity fingerprint: ${identity.fingerprint}`);
+  return ncpHandlerFactory(identity);
 }

@@ -5,6 +5,7 @@ import { ExitCode, errorMessage, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HandlerFactory } from "./connection-handler.ts";
+import { protocolHandlerFactory } from "./ncp-handler.ts";
 import { runServer } from "./run-server.ts";
 import type { ListenInfo, ServerHandle } from "./server-handle.ts";
 import { installWorkerSignals } from "./worker-signals.ts";
@@ -13,7 +14,7 @@ import { installWorkerSignals } from "./worker-signals.ts";
 export interface WorkerOptions {
   /** Where the config comes from; kept for every reload (same file, env and flags). */
   source: ConfigSource;
-  /** Makes the protocol handler factory once the config is loaded (keys in data_dir, ...); default: discard. */
+  /** Makes the protocol handler factory once the config is loaded (keys in data_dir, ...); default: NCP-1. */
   createHandlerFactory?: (config: Config, logger: Logger) => HandlerFactory | Promise<HandlerFactory>;
   /** Called once the listener accepts connections (PID file, readiness, control channel). */
   onReady?: (listen: ListenInfo, handle: ServerHandle) => void | Promise<void>;
@@ -41,7 +42,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       handle = await runServer({
         config: loaded.config,
         logger,
-        handlerFactory: await options.createHandlerFactory?.(loaded.config, logger),
+        handlerFactory: await (options.createHandlerFactory ?? protocolHandlerFactory)(loaded.config, logger),
         reloadConfig: async () => (await loadConfig(options.source)).config,
       });
     } catch (error) {

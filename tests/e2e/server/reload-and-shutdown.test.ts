@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { renameSync } from "node:fs";
+import { connectNcp } from "../../../src/client/ncp-client.ts";
 import { freePort, tempDir } from "../../helpers/binary.ts";
 import { writeConfig } from "../../helpers/server-config.ts";
 import { startServer } from "../../helpers/server-process.ts";
@@ -33,7 +34,7 @@ test("SIGHUP applies level, port and certificate live; a broken file is rejected
   const server = startServer(["start"], { cwd: dir.path });
   try {
     await server.waitFor(new RegExp(`listening on 127\\.0\\.0\\.1:${firstPort} `));
-    const early = await connectClient(firstPort, true);
+    const early = await connectNcp({ host: "127.0.0.1", port: firstPort, tls: { insecure: true } });
     expect(await servedFingerprint(firstPort)).toBe(
       await fingerprintOf(await Bun.file(files.serverCert).text()),
     );
@@ -56,14 +57,14 @@ test("SIGHUP applies level, port and certificate live; a broken file is rejected
         () => "refused",
       ),
     ).toBe("refused");
-    expect(early.isClosed()).toBe(false);
-    expect(early.socket.write("still here")).toBe(10);
+    expect(early.endedBy()).toBeUndefined();
+    await early.ping();
 
     await Bun.write(`${dir.path}/config.toml`, "[network\nport = 1\n");
     server.child.kill("SIGHUP");
     await server.waitFor(/ERROR .*reload rejected/);
     expect(await servedFingerprint(secondPort)).toBe(await fingerprintOf(await Bun.file(newCert).text()));
-    expect(early.isClosed()).toBe(false);
+    expect(early.endedBy()).toBeUndefined();
 
     server.child.kill("SIGTERM");
     expect(await within(server.child.exited, 15_000, "exit after SIGTERM")).toBe(0);
@@ -72,6 +73,7 @@ test("SIGHUP applies level, port and certificate live; a broken file is rejected
       /server stopped: 1 connection finished on their own, 0 closed by the server/,
     );
     await within(early.closed, 5_000, "the early connection to be closed at shutdown");
+    expect(early.endedBy()?.code).toBe(501);
   } finally {
     await server.kill();
     dir.cleanup();
