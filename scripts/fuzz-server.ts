@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Socket } from "bun";
 import { connectNcp } from "../src/client/ncp-client.ts";
 import { randomBytes } from "../src/protocol/bytes.ts";
@@ -5,6 +8,7 @@ import { createClientHello, finishClientHandshake } from "../src/protocol/client
 import { FrameReader } from "../src/protocol/frame-reader.ts";
 import { buildFrame, PREAUTH_MAX_FRAME } from "../src/protocol/header.ts";
 import { RecordCipher } from "../src/protocol/record.ts";
+import { startServer } from "../tests/helpers/server-process.ts";
 
 /** What a fuzz run did and whether other clients were served throughout. */
 export interface FuzzStats {
@@ -157,18 +161,45 @@ export async function fuzzServer(options: {
   return stats;
 }
 
+/** Starts the compiled server (plain TCP) in a temp dir; returns its port and a stop function. */
+async function startCompiledServer(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "norc-fuzz-"));
+  writeFileSync(
+    join(dir, "config.toml"),
+    '[tls]\nenabled = false\n[network]\nbind_address = "127.0.0.1"\nport = 0\nmax_connections = 5000\n',
+  );
+  const server = startServer(["-c", join(dir, "config.toml")], { cwd: dir });
+  const line = await server.waitFor(/listening on 127\.0\.0\.1:\d+/);
+  const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
+  return {
+    port,
+    stop: async () => {
+      const errors = server
+        .output()
+        .split("\n")
+        .filter((l) => /ERROR/.test(l));
+      if (errors.length > 0) console.error(errors.join("\n"));
+      await server.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Usage: bun scripts/fuzz-server.ts [HOST:PORT | -] [FRAMES=100000]
+// "-" or no target: starts dist/norc-server (plain TCP) itself (run `bun run build` first).
 if (import.meta.main) {
   const [target, framesText] = Bun.argv.slice(2);
-  if (target === undefined) {
-    console.error("usage: bun scripts/fuzz-server.ts HOST:PORT [FRAMES=100000]   (a plain-TCP server)");
-    process.exit(64);
+  const own = target === undefined || target === "-" ? await startCompiledServer() : undefined;
+  const [host, port] = own ? ["127.0.0.1", String(own.port)] : (target as string).split(":");
+  try {
+    const stats = await fuzzServer({
+      host: host as string,
+      port: Number(port),
+      frames: Number(framesText ?? 100_000),
+    });
+    console.log(JSON.stringify(stats, null, 2));
+    process.exitCode = stats.canaryFailed === 0 && stats.canaryOk > 0 ? 0 : 1;
+  } finally {
+    await own?.stop();
   }
-  const [host, port] = target.split(":");
-  const stats = await fuzzServer({
-    host: host as string,
-    port: Number(port),
-    frames: Number(framesText ?? 100_000),
-  });
-  console.log(JSON.stringify(stats, null, 2));
-  process.exit(stats.canaryFailed === 0 && stats.canaryOk > 0 ? 0 : 1);
 }
