@@ -23,6 +23,8 @@ export interface SessionIo {
   /** Flush what was sent, then close. */
   close(reason: string): void;
   debug(message: string, fields?: Record<string, unknown>): void;
+  /** A failure that is a bug, not the peer's doing (answered with 500). */
+  warn(message: string): void;
 }
 
 /** Limits shared by every connection of a server, and this connection's source address. */
@@ -137,7 +139,7 @@ export class ServerSession {
       });
       if (reply !== null) this.io.send((this.tx as RecordCipher).seal(reply));
     } catch (error) {
-      this.fail(asProtocolError(error));
+      this.fail(this.asProtocolError(error));
     }
   }
 
@@ -156,7 +158,7 @@ export class ServerSession {
         algset: handshake.algset,
       });
     } catch (error) {
-      this.fail(asProtocolError(error).about(frame.subarray(16, HEADER_SIZE)));
+      this.fail(this.asProtocolError(error).about(frame.subarray(16, HEADER_SIZE)));
     }
   }
 
@@ -193,9 +195,12 @@ export class ServerSession {
     this.reader.discard();
     this.io.close(reason);
   }
-}
 
-function asProtocolError(error: unknown): ProtocolError {
-  if (error instanceof ProtocolError) return error;
-  return new ProtocolError(ErrorCode.internal, "internal error while processing the frame");
+  private asProtocolError(error: unknown): ProtocolError {
+    if (error instanceof ProtocolError) return error;
+    this.io.warn(
+      `NCP-1 internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return new ProtocolError(ErrorCode.internal, "internal error while processing the frame");
+  }
 }

@@ -43,6 +43,7 @@ class NcpHandler implements ConnectionHandler {
           context.close(reason);
         },
         debug: (message, fields) => context.log.debug(message, { peer: context.peer, ...fields }),
+        warn: (message) => context.log.warn(`${message} (peer ${context.peer})`),
       },
       Date.now,
       shared,

@@ -56,6 +56,7 @@ test("2,000 fuzzed frames: the server keeps serving a canary client throughout",
     await after.ping();
     after.close();
     expect(server.process.child.exitCode).toBeNull();
+    expect(server.process.output()).not.toMatch(/internal error|ERROR/);
   } finally {
     await server.process.kill();
     dir.cleanup();

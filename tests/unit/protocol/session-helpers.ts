@@ -44,6 +44,9 @@ export class SessionHarness {
           this.closedWith = reason;
         },
         debug: () => {},
+        warn: (message) => {
+          throw new Error(`unexpected internal error: ${message}`);
+        },
       },
       () => this.nowMs,
       shared,
