@@ -11,6 +11,10 @@ export const commands: Record<string, () => Promise<AnyCommand>> = {
   "generate-config": () => import("./commands/generate-config.ts").then((m) => m.default as AnyCommand),
   "validate-config": () => import("./commands/validate-config.ts").then((m) => m.default as AnyCommand),
   start: () => import("./commands/start.ts").then((m) => m.default as AnyCommand),
+  stop: () => import("./commands/stop.ts").then((m) => m.default as AnyCommand),
+  status: () => import("./commands/status.ts").then((m) => m.default as AnyCommand),
+  reload: () => import("./commands/reload.ts").then((m) => m.default as AnyCommand),
+  restart: () => import("./commands/restart.ts").then((m) => m.default as AnyCommand),
 };
 
 /** The command run when none is named: `norc-server` starts the server, as the seed README says. */

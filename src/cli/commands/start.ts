@@ -1,18 +1,52 @@
 import { defineCommand } from "citty";
 import { configSourceFromArgs } from "../../config/config-source.ts";
+import { checkConfigFiles, loadConfig } from "../../config/load-config.ts";
+import { startDetached } from "../../daemon/detach.ts";
+import { hasReadinessChannel } from "../../daemon/readiness.ts";
+import { withoutDaemonFlag } from "../../daemon/self-command.ts";
+import { runInstance } from "../../daemon/start-instance.ts";
+import { runSupervisedWorker } from "../../daemon/supervised-worker.ts";
+import { WORKER_ENV } from "../../daemon/worker-ipc.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
-import { runWorker } from "../../server/run-worker.ts";
+import { formatAddress } from "../instance-from-args.ts";
+import { say, warn } from "../output.ts";
 
 export default defineCommand({
-  meta: { name: "start", description: "Start the server in the foreground (Ctrl+C or SIGTERM stops it)" },
+  meta: {
+    name: "start",
+    description:
+      "Start the server in the foreground (Ctrl+C or SIGTERM stops it); -d/--daemon: in the background",
+  },
   args: {},
-  async run({ args }) {
-    if (args.daemon) {
-      throw new NorcError(
-        "--daemon is not supported by this build yet: run norc-server in the foreground, under a service manager",
-        ExitCode.failure,
-      );
+  async run({ args, rawArgs }) {
+    process.umask(0o027);
+    const source = configSourceFromArgs(args);
+    if (process.env[WORKER_ENV] !== undefined) return await runSupervisedWorker(source);
+    const loaded = await loadConfig(source);
+    const problems = await checkConfigFiles(loaded.config);
+    if (problems.length > 0) throw new NorcError(problems.join("\n"), ExitCode.config);
+    const daemonChild = hasReadinessChannel();
+    const start = {
+      argv: withoutDaemonFlag(rawArgs),
+      cwd: source.cwd,
+      configFile: loaded.file,
+      daemon: daemonChild,
+    };
+    if (!args.daemon || daemonChild) return await runInstance(loaded.config, source, start);
+    if (loaded.config.logging.file === undefined) {
+      warn("logging.file is not set: the daemon's log lines are discarded (set logging.file to keep them)");
     }
-    return await runWorker({ source: configSourceFromArgs(args) });
+    const result = await startDetached({
+      args: start.argv,
+      cwd: source.cwd,
+      env: process.env,
+      stdioTarget: "/dev/null",
+    });
+    if (!result.ok) {
+      say(result.message);
+      return result.code;
+    }
+    say(`norc-server started (pid ${result.pid}), listening on ${formatAddress(result.listen)}`);
+    return ExitCode.ok;
   },
 });

@@ -1,0 +1,72 @@
+import { buildInfo } from "../build-info.ts";
+import type { ReloadOutcome, ServerHandle, ServerStatus } from "../server/server-handle.ts";
+import type { ControlHandler, StartRecord } from "./control-protocol.ts";
+import type { Supervisor } from "./supervisor.ts";
+
+/** Control answers of an instance whose top process is the worker itself. */
+export function workerControl(handle: ServerHandle, start: StartRecord, startedAtMs: number): ControlHandler {
+  return {
+    async status() {
+      const server = handle.status();
+      return {
+        pid: process.pid,
+        supervised: false,
+        version: buildInfo.version,
+        startedAtMs,
+        listen: server.listen,
+        connections: server.connections,
+        restarts: 0,
+        start,
+      };
+    },
+    reload: async () => startOnlyKeysNeedRestart(await handle.reload()),
+    stop(mode) {
+      setTimeout(() => void handle.shutdown(mode), 10);
+      return [process.pid];
+    },
+  };
+}
+
+/** Read at start only (they shape the process tree): a reload reports them as needing a restart. */
+const START_ONLY_KEYS = ["daemon.auto_restart", "daemon.max_restarts", "daemon.restart_cooldown_secs"];
+
+function startOnlyKeysNeedRestart(outcome: ReloadOutcome): ReloadOutcome {
+  if (outcome.result !== "applied") return outcome;
+  return {
+    result: "applied",
+    changedKeys: outcome.changedKeys.filter((key) => !START_ONLY_KEYS.includes(key)),
+    restartKeys: [
+      ...outcome.restartKeys,
+      ...outcome.changedKeys.filter((key) => START_ONLY_KEYS.includes(key)),
+    ],
+  };
+}
+
+/** Control answers of a supervisor: worker facts come from the worker over IPC. */
+export function supervisorControl(
+  supervisor: Supervisor,
+  start: StartRecord,
+  startedAtMs: number,
+): ControlHandler {
+  return {
+    async status() {
+      const server = (await supervisor.ask("status").catch(() => undefined)) as ServerStatus | undefined;
+      return {
+        pid: process.pid,
+        workerPid: supervisor.workerPid,
+        supervised: true,
+        version: buildInfo.version,
+        startedAtMs,
+        listen: server?.listen ?? supervisor.listen,
+        connections: server?.connections,
+        restarts: supervisor.restarts,
+        start,
+      };
+    },
+    reload: async () => startOnlyKeysNeedRestart((await supervisor.ask("reload")) as ReloadOutcome),
+    stop(mode) {
+      const pids = supervisor.stop(mode);
+      return pids;
+    },
+  };
+}

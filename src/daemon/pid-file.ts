@@ -1,0 +1,31 @@
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+
+/** The pid a PID (or lock) file names, or undefined when it is missing, empty or garbled. */
+export function readPidFile(path: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  const pid = Number.parseInt(text.trim(), 10);
+  return Number.isInteger(pid) && pid > 0 && String(pid) === text.trim() ? pid : undefined;
+}
+
+/** Writes `pid` atomically (temp file + rename, mode 0640): readers never see a partial file. */
+export function writePidFile(path: string, pid: number): void {
+  const temp = `${path}.${pid}.tmp`;
+  writeFileSync(temp, `${pid}\n`, { mode: 0o640 });
+  renameSync(temp, path);
+}
+
+/** Removes the PID file only if it still names `pid` (a newer instance's file is left alone). */
+export function removePidFileIfOwned(path: string, pid: number): boolean {
+  if (readPidFile(path) !== pid) return false;
+  try {
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,129 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { ConfigSource } from "../config/load-config.ts";
+import type { Config } from "../config/schema.ts";
+import { ExitCode, errorMessage, NorcError } from "../errors.ts";
+import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
+import { runWorker, type WorkerOptions } from "../server/run-worker.ts";
+import type { StartRecord } from "./control-protocol.ts";
+import { type ControlServer, startControlServer } from "./control-server.ts";
+import { supervisorControl, workerControl } from "./instance-control.ts";
+import { acquireInstanceLock } from "./instance-lock.ts";
+import { instancePaths } from "./instance-paths.ts";
+import { removePidFileIfOwned, writePidFile } from "./pid-file.ts";
+import { notifyStarter, READY_FD_ENV } from "./readiness.ts";
+import { STABLE_UPTIME_MS } from "./restart-policy.ts";
+import { Supervisor } from "./supervisor.ts";
+import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
+
+/** What the caller adds to the server (the protocol handler); passed through to runWorker. */
+export type ServerParts = Pick<WorkerOptions, "createHandlerFactory">;
+
+/** Signals the supervisor forwards to its worker. */
+const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1"];
+
+/**
+ * The top process of an instance (foreground `start`, or the child of `start --daemon`): takes the
+ * single-instance lock, writes the PID file, then runs the supervisor (auto_restart) or the server
+ * itself, owns the control channel, and removes its files on the way out.
+ */
+export async function runInstance(
+  config: Config,
+  source: ConfigSource,
+  start: StartRecord,
+  server: ServerParts = {},
+): Promise<number> {
+  const paths = instancePaths(config.daemon.pid_file);
+  const lock = takeLock(paths.pidFile, paths.lockFile);
+  if (!lock.acquired) {
+    throw new NorcError(
+      `norc-server is already running (pid ${lock.ownerPid}, PID file ${paths.pidFile}): stop it first with "norc-server stop", or give this instance its own daemon.pid_file`,
+      ExitCode.failure,
+    );
+  }
+  let control: ControlServer | undefined;
+  const cleanup = () => {
+    control?.close();
+    removePidFileIfOwned(paths.pidFile, process.pid);
+    lock.release();
+  };
+  process.on("exit", cleanup);
+  try {
+    writePidFile(paths.pidFile, process.pid);
+    if (config.daemon.working_dir !== undefined) process.chdir(config.daemon.working_dir);
+    const startedAtMs = Date.now();
+    if (config.daemon.auto_restart) {
+      return await runSupervised(config, start, (supervisor) => {
+        control = startControlServer(paths.socketPath, supervisorControl(supervisor, start, startedAtMs));
+      });
+    }
+    const identity = workerIdentity(config);
+    return await runWorker({
+      source,
+      createHandlerFactory: server.createHandlerFactory,
+      onReady(listen, handle) {
+        control = startControlServer(paths.socketPath, workerControl(handle, start, startedAtMs));
+        becomeWorkerIdentity(config, identity);
+        notifyStarter({ ok: true, pid: process.pid, listen });
+      },
+    });
+  } finally {
+    cleanup();
+    process.off("exit", cleanup);
+  }
+}
+
+/** The single-instance lock, with file-system failures said as what/where/what next. */
+function takeLock(pidFile: string, lockFile: string): ReturnType<typeof acquireInstanceLock> {
+  try {
+    mkdirSync(dirname(pidFile), { recursive: true, mode: 0o750 });
+    return acquireInstanceLock(lockFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+    throw new NorcError(
+      `cannot create the lock beside daemon.pid_file "${pidFile}" (${code}): make ${dirname(pidFile)} writable for this user, or set daemon.pid_file to a writable directory`,
+      ExitCode.config,
+    );
+  }
+}
+
+async function runSupervised(
+  config: Config,
+  start: StartRecord,
+  onFirstReady: (supervisor: Supervisor) => void,
+): Promise<number> {
+  const logger = createLogger({ ...logOptionsFromConfig(config), rotation: false });
+  const env = { ...process.env };
+  delete env[READY_FD_ENV];
+  const supervisor: Supervisor = new Supervisor({
+    args: start.argv,
+    env,
+    logger,
+    policy: {
+      maxRestarts: config.daemon.max_restarts,
+      cooldownMs: config.daemon.restart_cooldown_secs * 1000,
+      stableMs: STABLE_UPTIME_MS,
+    },
+    onReady(listen) {
+      onFirstReady(supervisor);
+      notifyStarter({ ok: true, pid: process.pid, listen });
+    },
+  });
+  const listeners = FORWARDED.map((signal) => {
+    const listener = () => {
+      if (signal === "SIGUSR1") logger.reopen();
+      supervisor.forward(signal);
+    };
+    process.on(signal, listener);
+    return [signal, listener] as const;
+  });
+  logger.info(`supervisor started (pid ${process.pid}); the server runs in a worker process`, {
+    pid: process.pid,
+  });
+  try {
+    return await supervisor.run();
+  } finally {
+    for (const [signal, listener] of listeners) process.off(signal, listener);
+    logger.close();
+  }
+}

@@ -1,0 +1,156 @@
+import type { Subprocess } from "bun";
+import type { Logger } from "../log/logger.ts";
+import type { ListenInfo } from "../server/server-handle.ts";
+import { decideRestart, describeExit, type RestartPolicy } from "./restart-policy.ts";
+import { selfCommand } from "./self-command.ts";
+import { WORKER_ENV, type WorkerMessage, type WorkerRequest } from "./worker-ipc.ts";
+
+export interface SupervisorOptions {
+  /** The worker's arguments (the user's, without --daemon). */
+  args: string[];
+  env: Record<string, string | undefined>;
+  policy: RestartPolicy;
+  logger: Logger;
+  /** The first worker accepts connections. */
+  onReady: (listen: ListenInfo, workerPid: number) => void;
+}
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+
+/**
+ * The auto-restart supervisor: runs the server as a child process (this binary again, marked by
+ * an env variable, with a Bun IPC channel), restarts it when it ends unexpectedly, forwards
+ * signals, and answers control requests by asking the worker.
+ */
+export class Supervisor {
+  restarts = 0;
+  listen: ListenInfo | undefined;
+  private worker: Subprocess | undefined;
+  private stopping = false;
+  private everReady = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  get workerPid(): number | undefined {
+    return this.worker?.pid;
+  }
+
+  /** Runs workers until a stop or a give-up; resolves with the supervisor's exit code. */
+  async run(): Promise<number> {
+    let consecutive = 0;
+    for (;;) {
+      if (this.stopping) return 0;
+      const startedAt = Date.now();
+      const worker = this.spawnWorker();
+      await worker.exited;
+      const code = worker.exitCode;
+      const signal = worker.signalCode === null ? null : String(worker.signalCode);
+      this.worker = undefined;
+      this.failPending(`the worker ended (${describeExit({ code, signal })})`);
+      const exit = { code, signal, uptimeMs: Date.now() - startedAt, requested: this.stopping };
+      if (!this.everReady && !this.stopping) {
+        this.options.logger.error(`worker failed to start (${describeExit(exit)})`, {
+          code,
+          signal: exit.signal,
+        });
+        return code === null || code === 0 ? 1 : code;
+      }
+      const outcome = decideRestart(exit, consecutive, this.options.policy);
+      consecutive = outcome.consecutive;
+      const { decision } = outcome;
+      if (decision.action === "exit") {
+        const log = decision.code === 0 ? this.options.logger.info : this.options.logger.error;
+        log.call(this.options.logger, decision.reason, { code, signal: exit.signal });
+        return decision.code;
+      }
+      this.restarts++;
+      this.options.logger.warn(decision.reason, { code, signal: exit.signal, attempt: decision.attempt });
+      await this.sleep(decision.delayMs);
+    }
+  }
+
+  /** Forwards a signal; TERM/INT/QUIT also mean "do not restart". */
+  forward(signal: NodeJS.Signals): void {
+    if (signal === "SIGTERM" || signal === "SIGINT" || signal === "SIGQUIT") this.stopping = true;
+    if (this.worker) this.worker.kill(signal);
+    else if (this.stopping) this.wake?.();
+  }
+
+  /** Graceful (SIGTERM) or quick (SIGQUIT) stop of the worker, then of the supervisor. */
+  stop(mode: "graceful" | "now"): number[] {
+    const pids = [process.pid, ...(this.worker ? [this.worker.pid] : [])];
+    this.forward(mode === "now" ? "SIGQUIT" : "SIGTERM");
+    return pids;
+  }
+
+  /** Asks the running worker (status / reload) over IPC. */
+  ask(op: WorkerRequest["op"], timeoutMs = 30_000): Promise<unknown> {
+    const worker = this.worker;
+    if (!worker || !this.listen)
+      return Promise.reject(new Error("no worker is running right now (it is restarting)"));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(
+          new Error(`the worker (pid ${worker.pid}) did not answer "${op}" within ${timeoutMs / 1000} s`),
+        );
+      }, timeoutMs);
+      const done =
+        <T>(settle: (value: T) => void) =>
+        (value: T) => {
+          clearTimeout(timer);
+          this.pending.delete(id);
+          settle(value);
+        };
+      this.pending.set(id, { resolve: done(resolve), reject: done(reject) });
+      worker.send({ type: "request", id, op } satisfies WorkerRequest);
+    });
+  }
+
+  private spawnWorker(): Subprocess {
+    this.listen = undefined;
+    const worker = Bun.spawn(selfCommand(this.options.args), {
+      env: { ...this.options.env, [WORKER_ENV]: "1" },
+      stdio: ["ignore", "inherit", "inherit"],
+      detached: true,
+      serialization: "json",
+      ipc: (message: WorkerMessage) => this.onMessage(message, worker.pid),
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private onMessage(message: WorkerMessage, pid: number): void {
+    if (message.type === "ready") {
+      this.listen = message.listen;
+      this.options.logger.info(`worker ready (pid ${pid})`, { pid, restarts: this.restarts });
+      if (!this.everReady) {
+        this.everReady = true;
+        this.options.onReady(message.listen, pid);
+      }
+      return;
+    }
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    if (message.error !== undefined) pending.reject(new Error(message.error));
+    else pending.resolve(message.result);
+  }
+
+  private failPending(reason: string): void {
+    for (const pending of this.pending.values()) pending.reject(new Error(reason));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

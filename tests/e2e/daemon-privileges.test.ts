@@ -1,0 +1,94 @@
+import { expect, test } from "bun:test";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, tempDir } from "../helpers/binary.ts";
+import {
+  accepts,
+  cli,
+  instanceProcesses,
+  killInstance,
+  pidFromFile,
+  writeInstanceConfig,
+} from "../helpers/daemon-instance.ts";
+
+const isRoot = process.getuid?.() === 0;
+const nobodyUid = Number(Bun.spawnSync(["id", "-u", "nobody"]).stdout.toString().trim());
+
+function uidOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^Uid:\s+(\d+)/m);
+  return Number(line?.[1]);
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return !(await accepts(port));
+}
+
+test.skipIf(!isRoot || process.platform !== "linux")(
+  "as root with user = nobody: binds 127.0.0.1:443, then serves as nobody (skipped unless root on Linux)",
+  async () => {
+    if (!(await portFree(443))) {
+      console.warn("skipped: something already listens on 127.0.0.1:443");
+      return;
+    }
+    const dir = tempDir("norc-priv-");
+    try {
+      writeInstanceConfig(dir.path, 443, 'user = "nobody"\n');
+      const started = await cli(dir.path, "start", "-d");
+      expect(started.stderr).toContain("listening on 127.0.0.1:443");
+      expect(started.exitCode).toBe(0);
+      const pid = pidFromFile(dir.path) ?? 0;
+      expect(uidOf(pid)).toBe(nobodyUid);
+      expect(await accepts(443)).toBe(true);
+      expect((await cli(dir.path, "stop")).exitCode).toBe(0);
+      expect(instanceProcesses(dir.path)).toEqual([]);
+    } finally {
+      killInstance(dir.path);
+      dir.cleanup();
+    }
+  },
+  60_000,
+);
+
+test.skipIf(!isRoot || process.platform !== "linux")(
+  "with a supervisor, the worker serves as nobody while the supervisor keeps root to restart it",
+  async () => {
+    const dir = tempDir("norc-priv-");
+    try {
+      const port = await freePort();
+      writeInstanceConfig(dir.path, port, 'user = "nobody"\nauto_restart = true\n');
+      expect((await cli(dir.path, "start", "-d")).exitCode).toBe(0);
+      const status = JSON.parse((await cli(dir.path, "status", "--json")).stdout);
+      expect(uidOf(status.worker_pid)).toBe(nobodyUid);
+      expect(uidOf(status.pid)).toBe(0);
+      expect((await cli(dir.path, "stop")).exitCode).toBe(0);
+    } finally {
+      killInstance(dir.path);
+      dir.cleanup();
+    }
+  },
+  60_000,
+);
+
+test("files the daemon creates are closed to other users; working_dir is where it runs", async () => {
+  const dir = tempDir("norc-modes-");
+  try {
+    const port = await freePort();
+    writeInstanceConfig(dir.path, port, `working_dir = "${dir.path}/work"\n`);
+    Bun.spawnSync(["mkdir", join(dir.path, "work")]);
+    expect((await cli(dir.path, "start", "-d")).exitCode).toBe(0);
+    const pid = pidFromFile(dir.path) ?? 0;
+    expect(
+      Bun.spawnSync(["readlink", `/proc/${pid}/cwd`])
+        .stdout.toString()
+        .trim(),
+    ).toBe(join(dir.path, "work"));
+    for (const name of ["run/norc.pid", "run/norc.sock", "run/norc.lock", "server.log"]) {
+      expect({ name, other: statSync(join(dir.path, name)).mode & 0o007 }).toEqual({ name, other: 0 });
+    }
+    expect(statSync(join(dir.path, "run/norc.sock")).mode & 0o777).toBe(0o600);
+    expect((await cli(dir.path, "stop")).exitCode).toBe(0);
+  } finally {
+    killInstance(dir.path);
+    dir.cleanup();
+  }
+}, 60_000);

@@ -1,0 +1,123 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { freePort, tempDir } from "../helpers/binary.ts";
+import {
+  accepts,
+  cli,
+  eventually,
+  instanceProcesses,
+  isRunning,
+  killInstance,
+  pidFromFile,
+  writeInstanceConfig,
+} from "../helpers/daemon-instance.ts";
+import { startServer } from "../helpers/server-process.ts";
+
+const SUPERVISED = "auto_restart = true\nrestart_cooldown_secs = 1\nmax_restarts = 2\n";
+
+async function withInstance(body: (dir: string, port: number) => Promise<void>): Promise<void> {
+  const dir = tempDir("norc-supervisor-");
+  try {
+    await body(dir.path, await freePort());
+  } finally {
+    killInstance(dir.path);
+    dir.cleanup();
+  }
+}
+
+async function statusJson(dir: string): Promise<{ pid: number; worker_pid: number; restarts: number }> {
+  return JSON.parse((await cli(dir, "status", "--json")).stdout);
+}
+
+describe("auto_restart supervisor", () => {
+  test("kill -9 of the worker: a new worker serves after the cooldown, same supervisor in the PID file", async () => {
+    await withInstance(async (dir, port) => {
+      writeInstanceConfig(dir, port, SUPERVISED);
+      expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
+      const before = await statusJson(dir);
+      expect(before.pid).toBe(pidFromFile(dir) ?? 0);
+      process.kill(before.worker_pid, "SIGKILL");
+      // restart_cooldown_secs (1 s) + 2 s, plus slack for a shared, noisy machine
+      const replaced = await eventually(async () => {
+        const now = await statusJson(dir).catch(() => undefined);
+        return (
+          now !== undefined &&
+          now.worker_pid > 0 &&
+          now.worker_pid !== before.worker_pid &&
+          (await accepts(port))
+        );
+      }, 8000);
+      expect(replaced).toBe(true);
+      const after = await statusJson(dir);
+      expect(after.pid).toBe(before.pid);
+      expect(after.restarts).toBe(1);
+      expect(pidFromFile(dir)).toBe(before.pid);
+      expect(isRunning(before.worker_pid)).toBe(false);
+      const log = readFileSync(join(dir, "server.log"), "utf8");
+      expect(log).toContain("signal SIGKILL");
+      expect(log).toContain("restart 1 of 2");
+      expect((await cli(dir, "stop")).exitCode).toBe(0);
+      expect(instanceProcesses(dir)).toEqual([]);
+    });
+  }, 60_000);
+
+  test("a worker that fails on every restart is given up after max_restarts: supervisor exits 1, PID file removed", async () => {
+    await withInstance(async (dir, port) => {
+      writeInstanceConfig(dir, port, SUPERVISED);
+      const server = startServer(["start"], { cwd: dir });
+      const blocker = createServer();
+      try {
+        const hasWorker = async () => ((await statusJson(dir).catch(() => undefined))?.worker_pid ?? 0) > 0;
+        expect(await eventually(hasWorker, 15_000)).toBe(true);
+        const { worker_pid } = await statusJson(dir);
+        process.kill(worker_pid, "SIGKILL");
+        expect(await eventually(() => !isRunning(worker_pid), 5000)).toBe(true);
+        // the restarted workers find the port taken: a real start-up failure (exit 75) every time
+        await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+        expect(await server.child.exited).toBe(1);
+        expect(existsSync(join(dir, "run/norc.pid"))).toBe(false);
+        const log = readFileSync(join(dir, "server.log"), "utf8");
+        expect(log).toContain("restart 2 of 2");
+        expect(log).toContain("exit code 75");
+        expect(log).toContain("giving up");
+        expect(instanceProcesses(dir)).toEqual([]);
+      } finally {
+        blocker.close();
+        await server.kill();
+      }
+    });
+  }, 60_000);
+});
+
+describe.each([
+  ["without a supervisor", ""],
+  ["with a supervisor", SUPERVISED],
+])("reload %s", (_name, extra) => {
+  test("a broken config is rejected with exit 78 and every problem; a valid change reports its keys", async () => {
+    await withInstance(async (dir, port) => {
+      const config = writeInstanceConfig(dir, port, extra);
+      expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
+      const original = readFileSync(config, "utf8");
+      await Bun.write(
+        config,
+        original.replace(`port = ${port}`, 'port = "x"').replace("[tls]", "[tls]\nbogus = 1"),
+      );
+      const rejected = await cli(dir, "reload");
+      expect(rejected.exitCode).toBe(78);
+      expect(rejected.stdout).toContain("reload rejected");
+      expect(rejected.stderr).toContain("network.port");
+      expect(rejected.stderr).toContain("tls.bogus");
+      expect((await cli(dir, "status")).exitCode).toBe(0);
+      expect(await accepts(port)).toBe(true);
+
+      await Bun.write(config, original.replace("[logging]", '[logging]\nlevel = "debug"'));
+      const applied = await cli(dir, "reload");
+      expect(applied.exitCode).toBe(0);
+      expect(applied.stdout).toContain("reload applied: changed logging.level");
+      expect((await cli(dir, "stop")).exitCode).toBe(0);
+      expect((await cli(dir, "reload")).exitCode).toBe(7);
+    });
+  }, 60_000);
+});

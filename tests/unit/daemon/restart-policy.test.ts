@@ -1,0 +1,44 @@
+import { describe, expect, test } from "bun:test";
+import { decideRestart, type WorkerExit } from "../../../src/daemon/restart-policy.ts";
+
+const policy = { maxRestarts: 2, cooldownMs: 1000, stableMs: 60_000 };
+const crash = (extra: Partial<WorkerExit> = {}): WorkerExit => ({
+  code: 1,
+  signal: null,
+  uptimeMs: 500,
+  requested: false,
+  ...extra,
+});
+
+describe("decideRestart", () => {
+  test("a crash is restarted after the cooldown, counting attempts, until max_restarts", () => {
+    const first = decideRestart(crash(), 0, policy);
+    expect(first.decision).toMatchObject({ action: "restart", attempt: 1, delayMs: 1000 });
+    const second = decideRestart(crash({ code: null, signal: "SIGKILL" }), first.consecutive, policy);
+    expect(second.decision).toMatchObject({ action: "restart", attempt: 2 });
+    expect(second.decision.reason).toContain("signal SIGKILL");
+    const third = decideRestart(crash(), second.consecutive, policy);
+    expect(third.decision).toMatchObject({ action: "exit", code: 1 });
+    expect(third.decision.reason).toContain("giving up");
+  });
+
+  test("a worker that was up for the stable period starts the count again", () => {
+    const outcome = decideRestart(crash({ uptimeMs: 60_000 }), 2, policy);
+    expect(outcome.decision).toMatchObject({ action: "restart", attempt: 1 });
+  });
+
+  test("exit 78 (config) is never restarted", () => {
+    expect(decideRestart(crash({ code: 78 }), 0, policy).decision).toMatchObject({
+      action: "exit",
+      code: 78,
+    });
+  });
+
+  test("a requested stop or a clean exit ends the supervisor with the worker's code", () => {
+    expect(decideRestart(crash({ requested: true, code: 0 }), 0, policy).decision).toMatchObject({
+      action: "exit",
+      code: 0,
+    });
+    expect(decideRestart(crash({ code: 0 }), 0, policy).decision).toMatchObject({ action: "exit", code: 0 });
+  });
+});
