@@ -68,3 +68,22 @@ async function answer(line: string, handler: ControlHandler): Promise<ControlRep
     return { ok: false, error: errorMessage(error) };
   }
 }
+
+/**
+ * The control channel, or undefined with a warning on stderr when the socket cannot be made (a
+ * path over the ~104-byte Unix socket limit, say): the instance still runs, and the commands fall
+ * back to signals.
+ */
+export function tryStartControlServer(
+  socketPath: string,
+  handler: ControlHandler,
+): ControlServer | undefined {
+  try {
+    return startControlServer(socketPath, handler);
+  } catch (error) {
+    process.stderr.write(
+      `warning: no control channel at ${socketPath} (${errorMessage(error)}): stop/status/reload fall back to signals; a shorter daemon.pid_file path avoids this\n`,
+    );
+    return undefined;
+  }
+}

@@ -6,7 +6,7 @@ import { ExitCode, errorMessage, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
 import { runWorker, type WorkerOptions } from "../server/run-worker.ts";
 import type { StartRecord } from "./control-protocol.ts";
-import { type ControlServer, startControlServer } from "./control-server.ts";
+import { type ControlServer, tryStartControlServer } from "./control-server.ts";
 import { supervisorControl, workerControl } from "./instance-control.ts";
 import { acquireInstanceLock } from "./instance-lock.ts";
 import { instancePaths } from "./instance-paths.ts";
@@ -54,7 +54,7 @@ export async function runInstance(
     const startedAtMs = Date.now();
     if (config.daemon.auto_restart) {
       return await runSupervised(config, start, (supervisor) => {
-        control = startControlServer(paths.socketPath, supervisorControl(supervisor, start, startedAtMs));
+        control = tryStartControlServer(paths.socketPath, supervisorControl(supervisor, start, startedAtMs));
       });
     }
     const identity = workerIdentity(config);
@@ -62,7 +62,7 @@ export async function runInstance(
       source,
       createHandlerFactory: server.createHandlerFactory,
       onReady(listen, handle) {
-        control = startControlServer(paths.socketPath, workerControl(handle, start, startedAtMs));
+        control = tryStartControlServer(paths.socketPath, workerControl(handle, start, startedAtMs));
         becomeWorkerIdentity(config, identity);
         notifyStarter({ ok: true, pid: process.pid, listen });
       },
