@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { chmodSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, tempDir } from "../helpers/binary.ts";
+import { BINARY, cleanEnv, freePort, tempDir } from "../helpers/binary.ts";
 import {
   accepts,
   cli,
@@ -92,3 +92,31 @@ test("files the daemon creates are closed to other users; working_dir is where i
     dir.cleanup();
   }
 }, 60_000);
+
+test.skipIf(!isRoot || process.platform !== "linux")(
+  "started by another non-root user with daemon.user set: exit 78 saying it needs root, before detaching",
+  async () => {
+    const dir = tempDir("norc-priv-");
+    try {
+      chmodSync(dir.path, 0o777);
+      writeInstanceConfig(dir.path, await freePort(), 'user = "root"\n');
+      const child = Bun.spawn([BINARY, "start", "-d"], {
+        cwd: dir.path,
+        env: cleanEnv({ HOME: dir.path }),
+        uid: nobodyUid,
+        gid: nobodyUid,
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [stderr, exitCode] = await Promise.all([new Response(child.stderr).text(), child.exited]);
+      expect(exitCode).toBe(78);
+      expect(stderr).toContain("daemon.user");
+      expect(stderr).toContain("root");
+      expect(instanceProcesses(dir.path)).toEqual([]);
+    } finally {
+      killInstance(dir.path);
+      dir.cleanup();
+    }
+  },
+  60_000,
+);
