@@ -12,12 +12,16 @@ export function isAlive(pid: number): boolean {
   return !isZombie(pid);
 }
 
-/** An exited process its parent has not reaped yet (Linux): it serves nothing and holds no lock. */
+/**
+ * An exited process its parent has not reaped yet (Linux): it serves nothing and holds no lock.
+ * A zombie leader whose other threads are still exiting still holds its sockets: not yet.
+ */
 function isZombie(pid: number): boolean {
   if (process.platform !== "linux") return false;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state === "Z" && readdirSync(`/proc/${pid}/task`).length <= 1;
   } catch {
     return false;
   }

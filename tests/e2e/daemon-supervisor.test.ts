@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { freePort, tempDir } from "../helpers/binary.ts";
 import {
@@ -24,6 +24,19 @@ async function withInstance(body: (dir: string, port: number) => Promise<void>):
   } finally {
     killInstance(dir.path);
     dir.cleanup();
+  }
+}
+
+/** Binds `server` to the port, retrying while the killed worker's last threads still hold it. */
+async function listenSoon(server: Server, port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (bound || Date.now() > deadline) return bound;
+    await Bun.sleep(20);
   }
 }
 
@@ -65,7 +78,7 @@ describe("auto_restart supervisor", () => {
 
   test("a worker that fails on every restart is given up after max_restarts: supervisor exits 1, PID file removed", async () => {
     await withInstance(async (dir, port) => {
-      writeInstanceConfig(dir, port, SUPERVISED);
+      writeInstanceConfig(dir, port, "auto_restart = true\nrestart_cooldown_secs = 2\nmax_restarts = 2\n");
       const server = startServer(["start"], { cwd: dir });
       const blocker = createServer();
       try {
@@ -75,7 +88,7 @@ describe("auto_restart supervisor", () => {
         process.kill(worker_pid, "SIGKILL");
         expect(await eventually(() => !isRunning(worker_pid), 5000)).toBe(true);
         // the restarted workers find the port taken: a real start-up failure (exit 75) every time
-        await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+        expect(await listenSoon(blocker, port, 1500)).toBe(true);
         expect(await server.child.exited).toBe(1);
         expect(existsSync(join(dir, "run/norc.pid"))).toBe(false);
         const log = readFileSync(join(dir, "server.log"), "utf8");

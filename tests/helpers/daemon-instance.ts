@@ -18,11 +18,15 @@ export function cli(dir: string, ...args: string[]) {
   return runBinary(args, { cwd: dir, env: cleanEnv(), timeoutMs: 45_000 });
 }
 
-/** Alive and not a zombie (this container's pid 1 does not reap orphans quickly). */
+/**
+ * Alive and not a zombie (this container's pid 1 does not reap orphans quickly). A zombie leader
+ * whose other threads are still exiting still holds its sockets, so it counts as running.
+ */
 export function isRunning(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+    if (stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z") return true;
+    return readdirSync(`/proc/${pid}/task`).length > 1;
   } catch {
     return false;
   }
