@@ -6,6 +6,7 @@ import { BINARY, tempDir } from "../helpers/binary.ts";
 
 const examples = resolve(import.meta.dir, "../../examples");
 const hasSystemdAnalyze = Bun.which("systemd-analyze") !== null;
+const python = Bun.which("python3");
 
 describe("service files in examples/", () => {
   test.skipIf(!hasSystemdAnalyze).each(["norc-server.service", "norc-server-recommended.service"])(
@@ -37,20 +38,25 @@ describe("service files in examples/", () => {
     expect(production).toContain(`pid_file = "${pidFile}"`);
   });
 
-  test("the launchd plist parses and runs start in the foreground (no --daemon)", () => {
-    const python = Bun.which("python3");
-    if (python === null) return console.warn("skipped: python3 is not installed (plistlib parses the plist)");
-    const script = "import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],'rb'))))";
-    const plist = JSON.parse(
-      execFileSync(python, ["-c", script, join(examples, "com.navatron.norc-server.plist")]).toString(),
-    );
-    expect(plist.Label).toBe("com.navatron.norc-server");
-    expect(plist.ProgramArguments).toEqual([
-      "/usr/local/bin/norc-server",
-      "start",
-      "--config",
-      "/usr/local/etc/norc-server/config.toml",
-    ]);
-    expect(plist.KeepAlive).toEqual({ SuccessfulExit: false });
-  });
+  test.skipIf(python === null)(
+    "the launchd plist parses (python3 plistlib) and runs start in the foreground",
+    () => {
+      const script = "import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],'rb'))))";
+      const plist = JSON.parse(
+        execFileSync(python ?? "python3", [
+          "-c",
+          script,
+          join(examples, "com.navatron.norc-server.plist"),
+        ]).toString(),
+      );
+      expect(plist.Label).toBe("com.navatron.norc-server");
+      expect(plist.ProgramArguments).toEqual([
+        "/usr/local/bin/norc-server",
+        "start",
+        "--config",
+        "/usr/local/etc/norc-server/config.toml",
+      ]);
+      expect(plist.KeepAlive).toEqual({ SuccessfulExit: false });
+    },
+  );
 });
