@@ -2,7 +2,7 @@ import { existsSync, unlinkSync } from "node:fs";
 import { ControlUnavailable, sendControl } from "./control-client.ts";
 import type { InstanceStatus } from "./control-protocol.ts";
 import { releaseLock } from "./instance-lock.ts";
-import type { InstancePaths } from "./instance-paths.ts";
+import { endpointFile, type InstancePaths } from "./instance-paths.ts";
 import { readPidFile, removePidFileIfOwned } from "./pid-file.ts";
 import { isAlive, isNorcServer } from "./process-probe.ts";
 
@@ -19,9 +19,9 @@ export type FoundInstance =
 export async function findInstance(paths: InstancePaths): Promise<FoundInstance> {
   const pid = readPidFile(paths.pidFile);
   let channelError: string | undefined;
-  if (existsSync(paths.socketPath)) {
+  if (existsSync(endpointFile(paths.endpoint))) {
     try {
-      const reply = await sendControl(paths.socketPath, { op: "status" }, 5000);
+      const reply = await sendControl(paths.endpoint, { op: "status" }, 5000);
       if (reply.ok && "status" in reply)
         return { state: "running", pid: reply.status.pid, status: reply.status };
       if (!reply.ok) channelError = reply.error;
@@ -45,6 +45,7 @@ export function removeLeftovers(paths: InstancePaths, pid: number | undefined): 
   if (lockOwner === undefined || !isNorcServer(lockOwner)) {
     unlinkQuietly(paths.lockFile);
     unlinkQuietly(paths.socketPath);
+    unlinkQuietly(paths.controlFile);
   }
 }
 

@@ -26,7 +26,7 @@ export async function reloadInstance(paths: InstancePaths): Promise<ReloadReport
     };
   }
   try {
-    const reply = await sendControl(paths.socketPath, { op: "reload" }, 60_000);
+    const reply = await sendControl(paths.endpoint, { op: "reload" }, 60_000);
     if (!reply.ok) return { code: ExitCode.failure, lines: [], problems: [`reload failed: ${reply.error}`] };
     if (!("reload" in reply))
       return { code: ExitCode.failure, lines: [], problems: ["reload: unexpected answer from the server"] };

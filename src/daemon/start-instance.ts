@@ -54,7 +54,7 @@ export async function runInstance(
     const startedAtMs = Date.now();
     if (config.daemon.auto_restart) {
       return await runSupervised(config, start, (supervisor) => {
-        control = tryStartControlServer(paths.socketPath, supervisorControl(supervisor, start, startedAtMs));
+        control = tryStartControlServer(paths.endpoint, supervisorControl(supervisor, start, startedAtMs));
       });
     }
     const identity = workerIdentity(config);
@@ -62,7 +62,7 @@ export async function runInstance(
       source,
       createHandlerFactory: server.createHandlerFactory,
       onReady(listen, handle) {
-        control = tryStartControlServer(paths.socketPath, workerControl(handle, start, startedAtMs));
+        control = tryStartControlServer(paths.endpoint, workerControl(handle, start, startedAtMs));
         becomeWorkerIdentity(config, identity);
         notifyStarter({ ok: true, pid: process.pid, listen });
       },

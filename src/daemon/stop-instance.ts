@@ -61,7 +61,7 @@ export async function stopInstance(
 
 async function askToStop(paths: InstancePaths, pid: number, pids: number[]): Promise<string> {
   try {
-    const reply = await sendControl(paths.socketPath, { op: "stop", mode: "graceful" }, 5000);
+    const reply = await sendControl(paths.endpoint, { op: "stop", mode: "graceful" }, 5000);
     if (reply.ok && "stopping" in reply) {
       for (const extra of reply.stopping) if (!pids.includes(extra)) pids.push(extra);
       return "graceful stop asked over the control channel";

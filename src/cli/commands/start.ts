@@ -33,6 +33,12 @@ export default defineCommand({
       daemon: daemonChild,
     };
     if (!args.daemon || daemonChild) return await runInstance(loaded.config, source, start);
+    if (process.platform === "win32") {
+      throw new NorcError(
+        "--daemon is Unix only: on Windows run `norc-server start` in the foreground under a service wrapper (WinSW, NSSM; see the README)",
+        ExitCode.usage,
+      );
+    }
     if (loaded.config.logging.file === undefined) {
       warn("logging.file is not set: the daemon's log lines are discarded (set logging.file to keep them)");
     }

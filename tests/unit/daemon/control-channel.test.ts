@@ -1,9 +1,11 @@
-import { expect, test } from "bun:test";
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { ControlUnavailable, sendControl } from "../../../src/daemon/control-client.ts";
 import type { ControlHandler } from "../../../src/daemon/control-protocol.ts";
 import { startControlServer } from "../../../src/daemon/control-server.ts";
+import { endpointFile, instancePaths } from "../../../src/daemon/instance-paths.ts";
 import { tempDir } from "../../helpers/binary.ts";
 
 const handler: ControlHandler = {
@@ -23,23 +25,61 @@ const handler: ControlHandler = {
   stop: (mode) => (mode === "now" ? [1, 2] : [1]),
 };
 
-test("the control socket is 0600, answers each operation, replaces a stale socket file, and is removed on close", async () => {
+describe.each([
+  ["a Unix socket (Linux, macOS)", "linux"],
+  ["a token-guarded loopback port (Windows)", "win32"],
+] as const)("the control channel over %s", (_name, platform) => {
+  test("is 0600, answers each operation, replaces a stale file, and is removed on close", async () => {
+    const dir = tempDir();
+    try {
+      const { endpoint } = instancePaths(join(dir.path, "x.pid"), platform);
+      const file = endpointFile(endpoint);
+      writeFileSync(file, "left by a killed instance");
+      const server = startControlServer(endpoint, handler);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const status = await sendControl(endpoint, { op: "status" });
+      expect(status).toMatchObject({ ok: true, status: { pid: 42, start: { argv: ["-c", "x.toml"] } } });
+      expect(await sendControl(endpoint, { op: "reload" })).toEqual({
+        ok: true,
+        reload: { result: "rejected", problems: ["network.port: must be a number"] },
+      });
+      expect(await sendControl(endpoint, { op: "stop", mode: "now" })).toEqual({
+        ok: true,
+        stopping: [1, 2],
+      });
+      server.close();
+      expect(existsSync(file)).toBe(false);
+      expect(sendControl(endpoint, { op: "status" })).rejects.toBeInstanceOf(ControlUnavailable);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+test("the loopback channel refuses a request without the token from its 0600 file", async () => {
   const dir = tempDir();
   try {
-    const path = join(dir.path, "x.sock");
-    writeFileSync(path, "left by a killed instance");
-    const server = startControlServer(path, handler);
-    expect(statSync(path).mode & 0o777).toBe(0o600);
-    const status = await sendControl(path, { op: "status" });
-    expect(status).toMatchObject({ ok: true, status: { pid: 42, start: { argv: ["-c", "x.toml"] } } });
-    expect(await sendControl(path, { op: "reload" })).toEqual({
-      ok: true,
-      reload: { result: "rejected", problems: ["network.port: must be a number"] },
-    });
-    expect(await sendControl(path, { op: "stop", mode: "now" })).toEqual({ ok: true, stopping: [1, 2] });
-    server.close();
-    expect(existsSync(path)).toBe(false);
-    expect(sendControl(path, { op: "status" })).rejects.toBeInstanceOf(ControlUnavailable);
+    const { endpoint } = instancePaths(join(dir.path, "x.pid"), "win32");
+    const server = startControlServer(endpoint, handler);
+    try {
+      const { port } = JSON.parse(readFileSync(endpointFile(endpoint), "utf8")) as { port: number };
+      const reply = await new Promise<string>((resolve) => {
+        const socket = createConnection({ host: "127.0.0.1", port }, () =>
+          socket.write('{"op":"status","token":"guess"}\n'),
+        );
+        let text = "";
+        socket.on("data", (chunk) => {
+          text += chunk.toString();
+        });
+        socket.on("close", () => resolve(text));
+      });
+      expect(JSON.parse(reply)).toEqual({
+        ok: false,
+        error: "control request refused: wrong or missing token",
+      });
+    } finally {
+      server.close();
+    }
   } finally {
     dir.cleanup();
   }
