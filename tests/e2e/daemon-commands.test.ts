@@ -1,32 +1,24 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, tempDir } from "../helpers/binary.ts";
 import {
   accepts,
+  cleanupInstances,
   cli,
   eventually,
   instanceProcesses,
   isRunning,
-  killInstance,
   pidFromFile,
+  withInstance,
   writeInstanceConfig,
 } from "../helpers/daemon-instance.ts";
 import { startServer } from "../helpers/server-process.ts";
 
-async function withInstance(body: (dir: string, port: number) => Promise<void>): Promise<void> {
-  const dir = tempDir("norc-commands-");
-  try {
-    await body(dir.path, await freePort());
-  } finally {
-    killInstance(dir.path);
-    dir.cleanup();
-  }
-}
+afterEach(cleanupInstances);
 
 describe("lifecycle commands", () => {
   test("restart stops the instance and starts it again as a daemon with the flags it was started with", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-commands-", async (dir, port) => {
       writeInstanceConfig(dir, 1);
       expect((await cli(dir, "start", "-d", "-c", "config.toml", "--port", String(port))).exitCode).toBe(0);
       const before = pidFromFile(dir) ?? 0;
@@ -45,7 +37,7 @@ describe("lifecycle commands", () => {
   }, 60_000);
 
   test("a foreground start is found, reported and stopped by the same commands; its PID file goes with it", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-commands-", async (dir, port) => {
       writeInstanceConfig(dir, port);
       const server = startServer(["start"], { cwd: dir });
       try {
@@ -62,7 +54,7 @@ describe("lifecycle commands", () => {
   }, 60_000);
 
   test("SIGTERM to the supervisor reaches the worker; the supervisor exits after it and removes the PID file", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-commands-", async (dir, port) => {
       writeInstanceConfig(dir, port, "auto_restart = true\n");
       expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
       const status = JSON.parse((await cli(dir, "status", "--json")).stdout);
@@ -75,7 +67,7 @@ describe("lifecycle commands", () => {
   }, 60_000);
 
   test("without the control channel, stop and reload fall back to signals and say so", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-commands-", async (dir, port) => {
       writeInstanceConfig(dir, port);
       expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
       const pid = pidFromFile(dir) ?? 0;
@@ -95,7 +87,7 @@ describe("lifecycle commands", () => {
   }, 60_000);
 
   test("a stale PID file: stop removes it and says so (exit 0); reload has no instance (exit 7)", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-commands-", async (dir, port) => {
       writeInstanceConfig(dir, port);
       Bun.spawnSync(["mkdir", "-p", join(dir, "run")]);
       const dead = Bun.spawnSync(["true"]).pid;

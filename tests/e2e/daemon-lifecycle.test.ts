@@ -1,32 +1,24 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { freePort, tempDir } from "../helpers/binary.ts";
 import {
   accepts,
+  cleanupInstances,
   cli,
   instanceProcesses,
   isRunning,
-  killInstance,
   pidFromFile,
+  withInstance,
   writeInstanceConfig,
 } from "../helpers/daemon-instance.ts";
 
-/** Runs `body` in a fresh instance directory; whatever of the instance still runs is killed after. */
-async function withInstance(body: (dir: string, port: number) => Promise<void>): Promise<void> {
-  const dir = tempDir("norc-daemon-");
-  try {
-    await body(dir.path, await freePort());
-  } finally {
-    killInstance(dir.path);
-    dir.cleanup();
-  }
-}
+afterEach(cleanupInstances);
 
+/** Runs `body` in a fresh instance directory; whatever of the instance still runs is killed after. */
 describe("start --daemon / status / stop", () => {
   test("start -d returns once the port accepts; status shows it; stop leaves nothing; status then exits 3", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-daemon-", async (dir, port) => {
       writeInstanceConfig(dir, port);
       const started = await cli(dir, "start", "-d");
       expect(started.stderr).toMatch(
@@ -65,7 +57,7 @@ describe("start --daemon / status / stop", () => {
   }, 60_000);
 
   test("the bare root command with -d daemonizes too, and the PID file exists when the CLI returns", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-daemon-", async (dir, port) => {
       writeInstanceConfig(dir, port);
       const started = await cli(dir, "-d", "-c", "config.toml");
       expect(started.exitCode).toBe(0);
@@ -75,7 +67,7 @@ describe("start --daemon / status / stop", () => {
   }, 60_000);
 
   test("port taken: exit 75 naming the port; no process and no PID file left", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-daemon-", async (dir, port) => {
       writeInstanceConfig(dir, port);
       const blocker = createServer();
       await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
@@ -93,7 +85,7 @@ describe("start --daemon / status / stop", () => {
   }, 60_000);
 
   test("bad config: exit 78 before detaching, nothing left running", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-daemon-", async (dir, port) => {
       writeInstanceConfig(dir, port, "max_restarts = 0\n");
       const started = await cli(dir, "start", "-d");
       expect(started.exitCode).toBe(78);
@@ -105,7 +97,7 @@ describe("start --daemon / status / stop", () => {
   }, 60_000);
 
   test("two starts at once on one PID file: exactly one instance runs, the other names it", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-daemon-", async (dir, port) => {
       writeInstanceConfig(dir, port);
       const [a, b] = await Promise.all([cli(dir, "start", "-d"), cli(dir, "start", "-d")]);
       const codes = [a.exitCode, b.exitCode].sort();
@@ -118,7 +110,7 @@ describe("start --daemon / status / stop", () => {
   }, 60_000);
 
   test("a PID file naming a dead pid, or pid 1, never blocks a start; status with a dead pid exits 1", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-daemon-", async (dir, port) => {
       writeInstanceConfig(dir, port);
       const dead = Bun.spawnSync(["true"]).pid;
       Bun.spawnSync(["mkdir", "-p", join(dir, "run")]);
@@ -141,7 +133,7 @@ describe("start --daemon / status / stop", () => {
   }, 60_000);
 
   test("stop --force kills the supervisor and its worker at once", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-daemon-", async (dir, port) => {
       writeInstanceConfig(dir, port, "auto_restart = true\n");
       expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
       const status = JSON.parse((await cli(dir, "status", "--json")).stdout);

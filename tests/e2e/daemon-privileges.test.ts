@@ -1,15 +1,18 @@
-import { expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { chmodSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { BINARY, cleanEnv, freePort, tempDir } from "../helpers/binary.ts";
+import { BINARY, cleanEnv, freePort } from "../helpers/binary.ts";
 import {
   accepts,
+  cleanupInstances,
   cli,
+  instanceDir,
   instanceProcesses,
-  killInstance,
   pidFromFile,
   writeInstanceConfig,
 } from "../helpers/daemon-instance.ts";
+
+afterEach(cleanupInstances);
 
 const isRoot = process.getuid?.() === 0;
 const nobodyUid = Number(Bun.spawnSync(["id", "-u", "nobody"]).stdout.toString().trim());
@@ -25,7 +28,7 @@ const port443Free = isRoot && !(await accepts(443));
 test.skipIf(!port443Free || process.platform !== "linux")(
   "as root with user = nobody: binds 127.0.0.1:443, then serves as nobody (skipped unless root on Linux with 443 free)",
   async () => {
-    const dir = tempDir("norc-priv-");
+    const dir = { path: instanceDir("norc-priv-") };
     try {
       writeInstanceConfig(dir.path, 443, 'user = "nobody"\n');
       const started = await cli(dir.path, "start", "-d");
@@ -37,8 +40,7 @@ test.skipIf(!port443Free || process.platform !== "linux")(
       expect((await cli(dir.path, "stop")).exitCode).toBe(0);
       expect(instanceProcesses(dir.path)).toEqual([]);
     } finally {
-      killInstance(dir.path);
-      dir.cleanup();
+      cleanupInstances();
     }
   },
   60_000,
@@ -47,7 +49,7 @@ test.skipIf(!port443Free || process.platform !== "linux")(
 test.skipIf(!isRoot || process.platform !== "linux")(
   "with a supervisor, the worker serves as nobody while the supervisor keeps root to restart it",
   async () => {
-    const dir = tempDir("norc-priv-");
+    const dir = { path: instanceDir("norc-priv-") };
     try {
       const port = await freePort();
       writeInstanceConfig(dir.path, port, 'user = "nobody"\nauto_restart = true\n');
@@ -57,15 +59,14 @@ test.skipIf(!isRoot || process.platform !== "linux")(
       expect(uidOf(status.pid)).toBe(0);
       expect((await cli(dir.path, "stop")).exitCode).toBe(0);
     } finally {
-      killInstance(dir.path);
-      dir.cleanup();
+      cleanupInstances();
     }
   },
   60_000,
 );
 
 test("files the daemon creates are closed to other users; working_dir is where it runs", async () => {
-  const dir = tempDir("norc-modes-");
+  const dir = { path: instanceDir("norc-modes-") };
   try {
     const port = await freePort();
     writeInstanceConfig(dir.path, port, `working_dir = "${dir.path}/work"\n`);
@@ -83,15 +84,14 @@ test("files the daemon creates are closed to other users; working_dir is where i
     expect(statSync(join(dir.path, "run/norc.sock")).mode & 0o777).toBe(0o600);
     expect((await cli(dir.path, "stop")).exitCode).toBe(0);
   } finally {
-    killInstance(dir.path);
-    dir.cleanup();
+    cleanupInstances();
   }
 }, 60_000);
 
 test.skipIf(!isRoot || process.platform !== "linux")(
   "started by another non-root user with daemon.user set: exit 78 saying it needs root, before detaching",
   async () => {
-    const dir = tempDir("norc-priv-");
+    const dir = { path: instanceDir("norc-priv-") };
     try {
       chmodSync(dir.path, 0o777);
       writeInstanceConfig(dir.path, await freePort(), 'user = "root"\n');
@@ -109,8 +109,7 @@ test.skipIf(!isRoot || process.platform !== "linux")(
       expect(stderr).toContain("root");
       expect(instanceProcesses(dir.path)).toEqual([]);
     } finally {
-      killInstance(dir.path);
-      dir.cleanup();
+      cleanupInstances();
     }
   },
   60_000,

@@ -1,31 +1,23 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { freePort, tempDir } from "../helpers/binary.ts";
 import {
   accepts,
+  cleanupInstances,
   cli,
   eventually,
   instanceProcesses,
   isRunning,
-  killInstance,
   pidFromFile,
+  withInstance,
   writeInstanceConfig,
 } from "../helpers/daemon-instance.ts";
 import { startServer } from "../helpers/server-process.ts";
 
-const SUPERVISED = "auto_restart = true\nrestart_cooldown_secs = 1\nmax_restarts = 2\n";
+afterEach(cleanupInstances);
 
-async function withInstance(body: (dir: string, port: number) => Promise<void>): Promise<void> {
-  const dir = tempDir("norc-supervisor-");
-  try {
-    await body(dir.path, await freePort());
-  } finally {
-    killInstance(dir.path);
-    dir.cleanup();
-  }
-}
+const SUPERVISED = "auto_restart = true\nrestart_cooldown_secs = 1\nmax_restarts = 2\n";
 
 /** Binds `server` to the port, retrying while the killed worker's last threads still hold it. */
 async function listenSoon(server: Server, port: number, timeoutMs: number): Promise<boolean> {
@@ -46,7 +38,7 @@ async function statusJson(dir: string): Promise<{ pid: number; worker_pid: numbe
 
 describe("auto_restart supervisor", () => {
   test("kill -9 of the worker: a new worker serves after the cooldown, same supervisor in the PID file", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-supervisor-", async (dir, port) => {
       writeInstanceConfig(dir, port, SUPERVISED);
       expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
       const before = await statusJson(dir);
@@ -77,7 +69,7 @@ describe("auto_restart supervisor", () => {
   }, 60_000);
 
   test("a worker that fails on every restart is given up after max_restarts: supervisor exits 1, PID file removed", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-supervisor-", async (dir, port) => {
       writeInstanceConfig(dir, port, "auto_restart = true\nrestart_cooldown_secs = 2\nmax_restarts = 2\n");
       const server = startServer(["start"], { cwd: dir });
       const blocker = createServer();
@@ -109,7 +101,7 @@ describe.each([
   ["with a supervisor", SUPERVISED],
 ])("reload %s", (_name, extra) => {
   test("a broken config is rejected with exit 78 and every problem; a valid change reports its keys", async () => {
-    await withInstance(async (dir, port) => {
+    await withInstance("norc-supervisor-", async (dir, port) => {
       const config = writeInstanceConfig(dir, port, extra);
       expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
       const original = readFileSync(config, "utf8");

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { cleanEnv, runBinary } from "./binary.ts";
+import { cleanEnv, freePort, runBinary, tempDir } from "./binary.ts";
 
 /** A temp dir holding one instance's config.toml, with its PID file at run/norc.pid. */
 export function writeInstanceConfig(dir: string, port: number, extra = ""): string {
@@ -43,10 +43,12 @@ function isNorcServer(pid: number): boolean {
 /** Every live norc-server process whose working directory is `dir`: the processes of the instance. */
 export function instanceProcesses(dir: string): number[] {
   const pids: number[] = [];
+  const real = realpathSync(dir);
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readlinkSync(`/proc/${entry}/cwd`) !== realpathSync(dir)) continue;
+      const cwd = readlinkSync(`/proc/${entry}/cwd`).replace(/ \(deleted\)$/, "");
+      if (cwd !== real) continue;
       if (!readlinkSync(`/proc/${entry}/exe`).includes("norc-server")) continue;
       if (isRunning(Number(entry))) pids.push(Number(entry));
     } catch {
@@ -100,5 +102,36 @@ export async function eventually(
     if (await check()) return true;
     if (Date.now() > deadline) return false;
     await Bun.sleep(50);
+  }
+}
+
+const liveDirs = new Set<{ path: string; cleanup: () => void }>();
+
+/** A temp dir for one instance, killed and removed by `cleanupInstances` (afterEach) whatever happens. */
+export function instanceDir(prefix: string): string {
+  const dir = tempDir(prefix);
+  liveDirs.add(dir);
+  return dir.path;
+}
+
+/** Kills every instance made by `instanceDir` and removes its directory: `afterEach(cleanupInstances)`. */
+export function cleanupInstances(): void {
+  for (const dir of liveDirs) {
+    killInstance(dir.path);
+    dir.cleanup();
+  }
+  liveDirs.clear();
+}
+
+/** Runs `body` in a fresh instance directory with a free port; cleanup as `cleanupInstances`. */
+export async function withInstance(
+  prefix: string,
+  body: (dir: string, port: number) => Promise<void>,
+): Promise<void> {
+  const dir = instanceDir(prefix);
+  try {
+    await body(dir, await freePort());
+  } finally {
+    cleanupInstances();
   }
 }
