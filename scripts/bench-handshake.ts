@@ -1,5 +1,7 @@
 // NCP-1 handshakes/s over plain TCP and TLS against the compiled server, and ping RTT p50/p99 with
 // 1,000 connected clients. Usage: bun run build && bun scripts/bench-handshake.ts [--seconds 5] [--concurrency 64]
+// [--workers 2] [--warmup 2] [--no-ping]. After `warmup` seconds of handshakes, prints the server's
+// and the clients' CPU per handshake (Linux /proc, process.cpuUsage) and the load average.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,12 +14,17 @@ function flag(name: string, fallback: number): number {
 }
 
 const seconds = flag("seconds", 5);
+const warmup = flag("warmup", 2);
 const concurrency = flag("concurrency", 64);
 const clients = flag("clients", 1000);
 const workers = flag("workers", 2);
+const skipPing = Bun.argv.includes("--no-ping");
 
 /** Handshakes completed in `seconds` by `concurrency` loops of connect → handshake → close. */
-async function handshakeRate(options: ConnectOptions): Promise<{ done: number; failures: number }> {
+async function handshakeRate(
+  options: ConnectOptions,
+): Promise<{ done: number; failures: number; cpuSeconds: number }> {
+  const cpuBefore = process.cpuUsage();
   let done = 0;
   let failures = 0;
   const deadline = performance.now() + seconds * 1000;
@@ -33,20 +40,22 @@ async function handshakeRate(options: ConnectOptions): Promise<{ done: number; f
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
-  return { done, failures };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { done, failures, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
+/** CPU seconds (user, system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 /** Runs the handshake loop in `workers` client processes at once (the client side must not be the bottleneck). */
 async function handshakeRateInWorkers(
   port: number,
   tls: boolean,
-): Promise<{ perSecond: number; total: number; failures: number }> {
+  runSeconds = seconds,
+): Promise<{ perSecond: number; total: number; failures: number; clientCpuSeconds: number }> {
   const started = performance.now();
   const children = Array.from({ length: workers }, () =>
     Bun.spawn(
@@ -57,7 +66,7 @@ async function handshakeRateInWorkers(
         String(port),
         String(tls),
         "--seconds",
-        String(seconds),
+        String(runSeconds),
         "--concurrency",
         String(concurrency),
       ],
@@ -71,12 +80,19 @@ async function handshakeRateInWorkers(
   const elapsed = (performance.now() - started) / 1000;
   let total = 0;
   let failures = 0;
+  let clientCpuSeconds = 0;
   for (const output of outputs) {
-    const result = JSON.parse(output) as { done: number; failures: number };
+    const result = JSON.parse(output) as { done: number; failures: number; cpuSeconds: number };
     total += result.done;
     failures += result.failures;
+    clientCpuSeconds += result.cpuSeconds;
   }
-  return { perSecond: total / Math.min(elapsed, seconds + 0.5), total, failures };
+  return { perSecond: total / Math.min(elapsed, runSeconds + 0.5), total, failures, clientCpuSeconds };
+}
+
+/** The 1-minute load average (other work on the machine skews every figure). */
+function loadAverage(): string {
+  return readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "?";
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -145,13 +161,24 @@ for (const tls of [false, true]) {
   const label = tls ? "TLS" : "plain TCP";
   await withServer(tls, async (port, pid) => {
     const options: ConnectOptions = { host: "127.0.0.1", port, tls: tls ? { insecure: true } : undefined };
+    // A fresh server runs its crypto code in lower JIT tiers for its first thousands of handshakes.
+    if (warmup > 0) await handshakeRateInWorkers(port, tls, warmup);
     const cpuBefore = cpuSeconds(pid);
     const rate = await handshakeRateInWorkers(port, tls);
-    const serverCpuUs = ((cpuSeconds(pid) - cpuBefore) / Math.max(1, rate.total)) * 1e6;
+    const perHandshakeUs = (cpu: number) => (cpu / Math.max(1, rate.total)) * 1e6;
+    const cpuAfter = cpuSeconds(pid);
+    const serverUserUs = perHandshakeUs(cpuAfter.user - cpuBefore.user);
+    const serverSystemUs = perHandshakeUs(cpuAfter.system - cpuBefore.system);
+    const serverCpuUs = serverUserUs + serverSystemUs;
+    const clientCpuUs = perHandshakeUs(rate.clientCpuSeconds);
+    const cores = navigator.hardwareConcurrency;
     console.log(
       `${label}: ${rate.perSecond.toFixed(0)} handshakes/s (${workers} client processes × ${concurrency} concurrent, ${seconds} s, ${rate.failures} failures); ` +
-        `server CPU ${serverCpuUs.toFixed(0)} µs per handshake (≈ ${(1e6 / serverCpuUs).toFixed(0)}/s if the server had a core to itself)`,
+        `server CPU ${serverCpuUs.toFixed(0)} µs per handshake (user ${serverUserUs.toFixed(0)}, system ${serverSystemUs.toFixed(0)}; ≈ ${(1e6 / serverCpuUs).toFixed(0)}/s if the server had a core to itself); ` +
+        `client CPU ${clientCpuUs.toFixed(0)} µs (server + clients on ${cores} cores: at most ≈ ${((cores * 1e6) / (serverCpuUs + clientCpuUs)).toFixed(0)}/s); ` +
+        `load average ${loadAverage()}`,
     );
+    if (skipPing) return;
     const latency = await pingLatency(options);
     const f = (n: number | undefined) => (n ?? 0).toFixed(3);
     console.log(

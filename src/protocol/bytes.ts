@@ -32,9 +32,11 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+const encoder = new TextEncoder();
+
 /** ASCII/UTF-8 bytes of `text`. */
 export function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
+  return encoder.encode(text);
 }
 
 /** Byte-wise equality (not constant time; use timingSafeEqual for keys and pins). */

@@ -1,7 +1,7 @@
 import { ByteReader, ByteWriter, utf8 } from "./bytes.ts";
 import { decodeHeader, FrameType, frameBody, HEADER_SIZE, LAYER_C, writeHeader } from "./header.ts";
 import { formatError } from "./protocol-error.ts";
-import { isCapabilityName, readString } from "./strings.ts";
+import { capabilityName, isCapabilityName, readString } from "./strings.ts";
 
 /** A protocol version as carried in hellos: (major, minor, patch). */
 export interface Version {
@@ -53,7 +53,7 @@ function readCapabilities(reader: ByteReader): string[] {
     const bytes = reader.bytes(128, "capability");
     if (!isCapabilityName(bytes))
       throw formatError("a capability name is not 1-128 bytes of printable ASCII");
-    names.push(String.fromCharCode(...bytes));
+    names.push(capabilityName(bytes));
   }
   return names;
 }

@@ -87,7 +87,7 @@ export function x25519(privateKey: KeyObject, peerPublic: Uint8Array): Uint8Arra
     return null;
   }
   let any = 0;
-  for (const byte of shared) any |= byte;
+  for (let i = 0; i < shared.length; i++) any |= shared[i] as number;
   return any === 0 ? null : shared;
 }
 

@@ -28,8 +28,18 @@ export function readString(reader: ByteReader, maxBytes: number, what: string, m
 /** True when `text` is 1–128 bytes of printable ASCII, as §3 requires of a capability name. */
 export function isCapabilityName(bytes: Uint8Array): boolean {
   if (bytes.length < 1 || bytes.length > 128) return false;
-  for (const byte of bytes) if (byte < 0x20 || byte > 0x7e) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    if (byte < 0x20 || byte > 0x7e) return false;
+  }
   return true;
+}
+
+const asciiDecoder = new TextDecoder("ascii");
+
+/** A capability name checked by isCapabilityName as a string (printable ASCII decodes as itself). */
+export function capabilityName(bytes: Uint8Array): string {
+  return asciiDecoder.decode(bytes);
 }
 
 /** A user_id: 1–256 bytes of well-formed UTF-8 without U+0000–U+001F or U+007F. */
