@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseTOML } from "confbox";
 import { type ConfigSource, configSourceFromArgs } from "../config/config-source.ts";
 import { loadConfig } from "../config/load-config.ts";
+import { readConfigFile } from "../config/read-config-file.ts";
 import { defaultConfig } from "../config/schema.ts";
 import { type InstancePaths, instancePaths } from "../daemon/instance-paths.ts";
 import { NorcError } from "../errors.ts";
@@ -28,7 +27,7 @@ export async function instanceFromArgs(args: Record<string, unknown>): Promise<I
       shutdownTimeoutSecs: config.network.shutdown_timeout_secs,
     };
   } catch (error) {
-    const pidFile = error instanceof NorcError ? pidFileOfInvalidConfig(source) : undefined;
+    const pidFile = error instanceof NorcError ? await pidFileOfInvalidConfig(source) : undefined;
     if (pidFile === undefined) throw error;
     return {
       paths: instancePaths(pidFile),
@@ -37,17 +36,27 @@ export async function instanceFromArgs(args: Record<string, unknown>): Promise<I
   }
 }
 
-/** daemon.pid_file of a config that parses as TOML but does not validate (flag/env, then file, then default). */
-function pidFileOfInvalidConfig(source: ConfigSource): string | undefined {
-  let fromFile: unknown;
+/**
+ * daemon.pid_file of a config that does not validate (flag/env, then file, then default). A TOML
+ * syntax error elsewhere in the file does not hide it; one in [daemon] itself does (undefined).
+ */
+async function pidFileOfInvalidConfig(source: ConfigSource): Promise<string | undefined> {
+  let content: Awaited<ReturnType<typeof readConfigFile>>;
   try {
-    const text = readFileSync(resolve(source.cwd, source.path), "utf8");
-    fromFile = (parseTOML(text) as { daemon?: { pid_file?: unknown } }).daemon?.pid_file;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") return undefined;
+    content = await readConfigFile(resolve(source.cwd, source.path), source.path, false);
+  } catch {
+    return undefined;
   }
+  const daemon = content?.data.daemon;
+  const written = [...(content?.lines.keys() ?? [])].some((key) => key.split(".")[0] === "daemon");
+  if (written && !isTable(daemon)) return undefined;
+  const fromFile = isTable(daemon) ? daemon.pid_file : undefined;
   const chosen = source.env.NORC_DAEMON_PID_FILE || fromFile || defaultConfig().daemon.pid_file;
   return typeof chosen === "string" && chosen !== "" ? resolve(source.cwd, chosen) : undefined;
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 /** `127.0.0.1:8443` or `[::1]:8443`. */

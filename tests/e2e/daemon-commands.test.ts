@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, unlinkSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import {
   accepts,
@@ -98,6 +98,40 @@ describe("lifecycle commands", () => {
       expect(stopped.stderr).toContain("removed the stale PID file");
       expect(existsSync(join(dir, "run/norc.pid"))).toBe(false);
       expect((await cli(dir, "status")).exitCode).toBe(3);
+    });
+  }, 60_000);
+
+  test("a TOML syntax error outside [daemon] does not hide the instance from status, reload and stop", async () => {
+    await withInstance("norc-commands-", async (dir, port) => {
+      const config = writeInstanceConfig(dir, port);
+      expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
+      const pid = pidFromFile(dir) ?? 0;
+      const original = readFileSync(config, "utf8");
+      await Bun.write(config, original.replace("[logging]", "[logging]\nlevel = "));
+
+      const status = await cli(dir, "status");
+      expect(status.exitCode).toBe(0);
+      expect(status.stdout).toContain(`norc-server is running (pid ${pid})`);
+      const reload = await cli(dir, "reload");
+      expect(reload.exitCode).toBe(78);
+      expect(reload.stdout).toContain("reload rejected");
+      expect(reload.stderr).toContain("syntax error");
+      expect(await accepts(port)).toBe(true);
+
+      await Bun.write(
+        config,
+        original.replace('pid_file = "./run/norc.pid"', 'pid_file = "./run/norc.pid" x'),
+      );
+      const lost = await cli(dir, "stop");
+      expect(lost.exitCode).toBe(78);
+      expect(lost.stderr).toContain("NORC_DAEMON_PID_FILE");
+      expect(isRunning(pid)).toBe(true);
+
+      await Bun.write(config, original.replace("[logging]", "[logging]\nlevel = "));
+      const stopped = await cli(dir, "stop");
+      expect(stopped.exitCode).toBe(0);
+      expect(stopped.stderr).toContain(`norc-server stopped (pid ${pid}`);
+      expect(instanceProcesses(dir)).toEqual([]);
     });
   }, 60_000);
 });

@@ -124,7 +124,9 @@ describe("start --daemon / status / stop", () => {
 
       writeFileSync(join(dir, "run/norc.pid"), "1\n");
       writeFileSync(join(dir, "run/norc.lock"), "1\n");
-      expect((await cli(dir, "status")).exitCode).toBe(1);
+      const foreign = await cli(dir, "status");
+      expect(foreign.exitCode).toBe(1);
+      expect(foreign.stdout).toContain("pid 1 is not a running norc-server");
       const started = await cli(dir, "start", "-d");
       expect(started.exitCode).toBe(0);
       expect(pidFromFile(dir)).not.toBe(1);

@@ -26,7 +26,7 @@ export default defineCommand({
         );
       else if (stale)
         print(
-          `norc-server is not running, but the PID file ${paths.pidFile} is stale (${found.pid === undefined ? "no valid pid" : `pid ${found.pid} is gone`}); "norc-server stop" removes it`,
+          `norc-server is not running, but the PID file ${paths.pidFile} is stale (${found.pid === undefined ? "no valid pid" : `pid ${found.pid} is not a running norc-server`}); "norc-server stop" removes it`,
         );
       else print(`norc-server is not running (no PID file at ${paths.pidFile})`);
       return stale ? ExitCode.failure : ExitCode.notRunning;
