@@ -23,6 +23,8 @@ export interface InstanceStatus {
   startedAtMs: number;
   listen?: ListenInfo;
   connections?: number;
+  /** The server identity fingerprint clients pin (NCP-1). */
+  identityFingerprint?: string;
   /** Worker restarts since the supervisor started. */
   restarts: number;
   start: StartRecord;

@@ -15,6 +15,7 @@ export function workerControl(handle: ServerHandle, start: StartRecord, startedA
         startedAtMs,
         listen: server.listen,
         connections: server.connections,
+        identityFingerprint: server.identityFingerprint,
         restarts: 0,
         start,
       };
@@ -59,6 +60,7 @@ export function supervisorControl(
         startedAtMs,
         listen: server?.listen ?? supervisor.listen,
         connections: server?.connections,
+        identityFingerprint: server?.identityFingerprint,
         restarts: supervisor.restarts,
         start,
       };

@@ -30,5 +30,7 @@ export interface ConnectionHandler {
   onClose(): void;
 }
 
-/** Makes the handler of a newly accepted connection. */
-export type HandlerFactory = (context: ConnectionContext) => ConnectionHandler;
+/** Makes the handler of a newly accepted connection; a protocol with a server key names its fingerprint. */
+export type HandlerFactory = ((context: ConnectionContext) => ConnectionHandler) & {
+  identityFingerprint?: string;
+};

@@ -85,5 +85,5 @@ export function protocolHandlerFactory(config: Config, logger: Logger): HandlerF
   const identity = loadOrCreateIdentity(config.storage.data_dir);
   if (identity.created) logger.info(`created the server identity key ${identity.file}`);
   logger.info(`server identity fingerprint: ${identity.fingerprint}`);
-  return ncpHandlerFactory(identity);
+  return Object.assign(ncpHandlerFactory(identity), { identityFingerprint: identity.fingerprint });
 }

@@ -107,6 +107,7 @@ function serverHandle(state: ServerState, reloadConfig: () => Promise<Config>): 
       connections: state.registry.size,
       acceptedTotal: state.stats.accepted,
       startedAtMs: state.stats.startedAtMs,
+      identityFingerprint: state.handlerFactory.identityFingerprint,
     }),
     config: () => state.config,
   };

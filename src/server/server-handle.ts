@@ -18,6 +18,8 @@ export interface ServerStatus {
   connections: number;
   acceptedTotal: number;
   startedAtMs: number;
+  /** The protocol's server identity fingerprint (NCP-1), when it has one. */
+  identityFingerprint?: string;
 }
 
 /** A running server (the worker). Made by src/server/run-server.ts. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import {
@@ -34,6 +34,11 @@ describe("start --daemon / status / stop", () => {
       expect(status.exitCode).toBe(0);
       expect(status.stdout).toContain(`norc-server is running (pid ${pid})`);
       expect(status.stdout).toContain(`127.0.0.1:${port}`);
+      const logged = /server identity fingerprint: ([0-9a-f]{64})/.exec(
+        readFileSync(join(dir, "server.log"), "utf8"),
+      )?.[1];
+      expect(logged).toBeDefined();
+      expect(status.stdout).toContain(`identity:    ${logged}`);
       const json = JSON.parse((await cli(dir, "status", "--json")).stdout);
       expect(json).toMatchObject({
         running: true,
@@ -41,6 +46,7 @@ describe("start --daemon / status / stop", () => {
         listen: `127.0.0.1:${port}`,
         tls: false,
         connections: 0,
+        identity_fingerprint: logged,
       });
 
       const stopped = await cli(dir, "stop");
@@ -140,6 +146,7 @@ describe("start --daemon / status / stop", () => {
       expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
       const status = JSON.parse((await cli(dir, "status", "--json")).stdout);
       expect(status.worker_pid).toBeGreaterThan(0);
+      expect(status.identity_fingerprint).toMatch(/^[0-9a-f]{64}$/);
       const stopped = await cli(dir, "stop", "--force");
       expect(stopped.exitCode).toBe(0);
       expect(stopped.stderr).toContain("SIGKILL");
