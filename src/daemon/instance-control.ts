@@ -43,6 +43,9 @@ function startOnlyKeysNeedRestart(outcome: ReloadOutcome): ReloadOutcome {
   };
 }
 
+/** Below the CLI's 5 s wait: a hung worker leaves the supervisor's own facts to report. */
+const WORKER_STATUS_TIMEOUT_MS = 2000;
+
 /** Control answers of a supervisor: worker facts come from the worker over IPC. */
 export function supervisorControl(
   supervisor: Supervisor,
@@ -51,7 +54,9 @@ export function supervisorControl(
 ): ControlHandler {
   return {
     async status() {
-      const server = (await supervisor.ask("status").catch(() => undefined)) as ServerStatus | undefined;
+      const server = (await supervisor.ask("status", WORKER_STATUS_TIMEOUT_MS).catch(() => undefined)) as
+        | ServerStatus
+        | undefined;
       return {
         pid: process.pid,
         workerPid: supervisor.workerPid,

@@ -96,6 +96,31 @@ describe("auto_restart supervisor", () => {
   }, 60_000);
 });
 
+describe("a hung worker", () => {
+  test("status still answers with the worker pid; stop --timeout kills supervisor and worker after it", async () => {
+    await withInstance("norc-supervisor-", async (dir, port) => {
+      writeInstanceConfig(dir, port, SUPERVISED);
+      expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
+      const { pid, worker_pid } = await statusJson(dir);
+      process.kill(worker_pid, "SIGSTOP");
+
+      const status = await cli(dir, "status");
+      expect(status.exitCode).toBe(0);
+      expect(status.stdout).toContain(`norc-server is running (pid ${pid}, worker pid ${worker_pid})`);
+      expect(status.stdout).toContain("connections: unknown");
+
+      const stopped = await cli(dir, "stop", "--timeout", "2");
+      expect(stopped.exitCode).toBe(0);
+      expect(stopped.stderr).toContain("killed with SIGKILL");
+      expect(stopped.stderr).toContain("did not stop within 2 s");
+      expect(isRunning(pid)).toBe(false);
+      expect(isRunning(worker_pid)).toBe(false);
+      expect(instanceProcesses(dir)).toEqual([]);
+      expect(existsSync(join(dir, "run/norc.pid"))).toBe(false);
+    });
+  }, 60_000);
+});
+
 describe.each([
   ["without a supervisor", ""],
   ["with a supervisor", SUPERVISED],
