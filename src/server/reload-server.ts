@@ -3,7 +3,7 @@ import type { Config } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
 import { logOptionsFromConfig } from "../log/create-logger.ts";
 import { type ActiveListener, bindListener, listeningLine } from "./bind-listener.ts";
-import { changedKeys, keepRestartKeys } from "./config-diff.ts";
+import { changedKeys, keepRestartKeys, RESTART_KEYS } from "./config-diff.ts";
 import { limitsOf, startMetrics } from "./run-server.ts";
 import type { ReloadOutcome } from "./server-handle.ts";
 import type { ServerState } from "./server-state.ts";
@@ -48,9 +48,13 @@ export async function reloadServer(
 }
 
 async function prepare(state: ServerState, loaded: Config) {
-  const problems = await checkConfigFiles(loaded);
-  if (problems.length > 0) throw new Error(problems.join("\n"));
   const { config, restartKeys } = keepRestartKeys(state.config, loaded);
+  // Restart-only keys are not applied, and after a user switch the server may no longer be able
+  // to write where root put its PID file: their problems are for the next start to report.
+  const problems = (await checkConfigFiles(loaded)).filter(
+    (problem) => !RESTART_KEYS.some((key) => problem.startsWith(`${key}:`)),
+  );
+  if (problems.length > 0) throw new Error(problems.join("\n"));
   const changed = changedKeys(state.config, config);
   const tls = config.tls.enabled ? loadTls(config, state.logger) : undefined;
   if (tlsContentChanged(state.listener.tls, tls) && !changed.some((key) => key.startsWith("tls."))) {

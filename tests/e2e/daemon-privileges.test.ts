@@ -47,7 +47,7 @@ test.skipIf(!port443Free || process.platform !== "linux")(
 );
 
 test.skipIf(!isRoot || process.platform !== "linux")(
-  "with a supervisor, the worker serves as nobody while the supervisor keeps root to restart it",
+  "with a supervisor, the worker serves as nobody while the supervisor keeps root to restart it; reload still applies",
   async () => {
     const dir = { path: instanceDir("norc-priv-") };
     try {
@@ -57,6 +57,16 @@ test.skipIf(!isRoot || process.platform !== "linux")(
       const status = JSON.parse((await cli(dir.path, "status", "--json")).stdout);
       expect(uidOf(status.worker_pid)).toBe(nobodyUid);
       expect(uidOf(status.pid)).toBe(0);
+      // The worker (nobody) cannot write beside root's PID file: a reload must still apply.
+      chmodSync(dir.path, 0o755);
+      const config = join(dir.path, "config.toml");
+      await Bun.write(
+        config,
+        readFileSync(config, "utf8").replace("[logging]", '[logging]\nlevel = "debug"'),
+      );
+      const reload = await cli(dir.path, "reload");
+      expect(reload.stdout).toContain("reload applied: changed logging.level");
+      expect(reload.exitCode).toBe(0);
       expect((await cli(dir.path, "stop")).exitCode).toBe(0);
     } finally {
       cleanupInstances();
