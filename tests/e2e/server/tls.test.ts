@@ -77,3 +77,33 @@ describe("require_client_certs = true", () => {
     }
   });
 });
+
+describe("ca_file with require_client_certs = false", () => {
+  test("no certificate is accepted, a CA-signed one is accepted and its subject logged, a foreign one refused", async () => {
+    const { server, port } = await serve({ ca_file: files.caCert, require_client_certs: false });
+    const clients = [
+      tlsClient(port, ["-CAfile", files.caCert]),
+      tlsClient(port, ["-CAfile", files.caCert, "-cert", files.foreignCert, "-key", files.foreignKey]),
+      tlsClient(port, ["-CAfile", files.caCert, "-cert", files.clientCert, "-key", files.clientKey]),
+    ];
+    try {
+      expect(server.output()).toContain("client certs optional");
+      const [none, foreign, signed] = clients as [
+        ReturnType<typeof tlsClient>,
+        ReturnType<typeof tlsClient>,
+        ReturnType<typeof tlsClient>,
+      ];
+      await server.waitFor(/client certificate of 127\.0\.0\.1:\d+: CN=norc-test-client/);
+      await server.waitFor(/TLS handshake with 127\.0\.0\.1:\d+ failed: client certificate not valid/);
+      expect(await foreign.exitWithin(10_000)).toBeDefined();
+      await none.waitFor(/Verify return code: 0 \(ok\)/);
+      expect(none.child.exitCode).toBeNull();
+      expect(signed.child.exitCode).toBeNull();
+      expect(server.output().match(/TLS handshake with 127\.0\.0\.1:\d+ failed/g)?.length).toBe(1);
+      expect(server.output()).not.toContain("CN=foreign-client");
+    } finally {
+      for (const client of clients) await client.kill();
+      await server.kill();
+    }
+  });
+});
