@@ -38,6 +38,11 @@ export class Connection implements ConnectionContext {
     return this.socket.getTLSVersion() || undefined;
   }
 
+  /** True once the server started closing it (timeout, limit, shutdown) or it is gone. */
+  get ending(): boolean {
+    return this.closing || this.closed;
+  }
+
   /** Hands the connection to the protocol: called once (plain: at accept; TLS: after the handshake). */
   establish(factory: HandlerFactory): void {
     this.runEvent(() => {

@@ -101,7 +101,8 @@ function finishHandshake(
 ): void {
   const { stats, logger } = context;
   const connection = socket.data.connection;
-  if (connection === undefined || tls === undefined) return;
+  // A connection the server already closes (idle timeout, shutdown) is counted by that reason only.
+  if (connection === undefined || tls === undefined || connection.ending) return;
   const refusal = tlsRefusal(socket, tls, success, authorizationError);
   if (refusal !== undefined) {
     stats.tlsHandshakeFailures++;

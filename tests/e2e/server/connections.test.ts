@@ -73,11 +73,13 @@ describe("max_connections and /metrics", () => {
 });
 
 describe("connection_timeout_secs = 2", () => {
-  test("an idle connection is closed after 2 s (not before), a TCP connection that never starts TLS too", async () => {
+  test("an idle connection is closed after 2 s (not before), a TCP connection that never starts TLS too; counted as timeouts", async () => {
     const dir = tempDir("norc-timeout-");
+    const metricsPort = await freePort();
     await writeConfig(dir.path, {
       network: { bind_address: "127.0.0.1", port: 0, connection_timeout_secs: 2 },
       tls: { enabled: true },
+      metrics: { enabled: true, bind_address: "127.0.0.1", port: metricsPort },
     });
     const server = startServer(["start"], { cwd: dir.path });
     try {
@@ -94,6 +96,12 @@ describe("connection_timeout_secs = 2", () => {
         expect(closedAt - started).toBeLessThan(4500);
       }
       await server.waitFor(/nothing received for 2 s/);
+      // Each is counted once, as a timeout (not also as a failed TLS handshake).
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metric(text, 'norc_connections_rejected_total{reason="timeout"}')).toBe(2);
+      expect(metric(text, 'norc_connections_rejected_total{reason="tls"}')).toBe(0);
+      expect(metric(text, "norc_tls_handshake_failures_total")).toBe(0);
+      expect(server.output()).not.toContain("TLS handshake with");
     } finally {
       await server.kill();
       dir.cleanup();
