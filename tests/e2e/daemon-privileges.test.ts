@@ -22,6 +22,18 @@ function uidOf(pid: number): number {
   return Number(line?.[1]);
 }
 
+/** Real gid and supplementary groups of a process, from /proc. */
+function groupsOf(pid: number): { gid: number; groups: number[] } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const gid = Number(status.match(/^Gid:\s+(\d+)/m)?.[1]);
+  const groups = (status.match(/^Groups:([^\n]*)/m)?.[1] ?? "")
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
+  return { gid, groups };
+}
+
 /** Port 443 on 127.0.0.1 is free for the test (nothing else on this machine listens there). */
 const port443Free = isRoot && !(await accepts(443));
 
@@ -56,6 +68,8 @@ test.skipIf(!isRoot || process.platform !== "linux")(
       expect((await cli(dir.path, "start", "-d")).exitCode).toBe(0);
       const status = JSON.parse((await cli(dir.path, "status", "--json")).stdout);
       expect(uidOf(status.worker_pid)).toBe(nobodyUid);
+      const nobodyGid = Number(Bun.spawnSync(["id", "-g", "nobody"]).stdout.toString().trim());
+      expect(groupsOf(status.worker_pid)).toEqual({ gid: nobodyGid, groups: [nobodyGid] });
       expect(uidOf(status.pid)).toBe(0);
       // The worker (nobody) cannot write beside root's PID file: a reload must still apply.
       chmodSync(dir.path, 0o755);
