@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseTOML } from "confbox";
 import { type ConfigSource, configSourceFromArgs } from "../config/config-source.ts";
 import { loadConfig } from "../config/load-config.ts";
-import { readConfigFile } from "../config/read-config-file.ts";
 import { defaultConfig } from "../config/schema.ts";
+import { splitAtHeaders } from "../config/toml-lines.ts";
 import { type InstancePaths, instancePaths } from "../daemon/instance-paths.ts";
 import { NorcError } from "../errors.ts";
 import type { ListenInfo } from "../server/server-handle.ts";
@@ -16,7 +18,8 @@ export interface InstanceTarget {
 /**
  * The instance a lifecycle command acts on, found through the config's daemon.pid_file (-c). A
  * config that no longer validates (edited since the start) still names its PID file, so `reload`
- * can report the server's own verdict and `stop` can stop it; only unreadable TOML is an error.
+ * can report the server's own verdict and `stop` can stop it, even past a TOML syntax error outside
+ * the [daemon] table.
  */
 export async function instanceFromArgs(args: Record<string, unknown>): Promise<InstanceTarget> {
   const source = configSourceFromArgs(args);
@@ -27,8 +30,13 @@ export async function instanceFromArgs(args: Record<string, unknown>): Promise<I
       shutdownTimeoutSecs: config.network.shutdown_timeout_secs,
     };
   } catch (error) {
-    const pidFile = error instanceof NorcError ? await pidFileOfInvalidConfig(source) : undefined;
-    if (pidFile === undefined) throw error;
+    if (!(error instanceof NorcError)) throw error;
+    const pidFile = pidFileOfInvalidConfig(source);
+    if (pidFile === undefined)
+      throw new NorcError(
+        `${error.message}\ncannot find the instance's PID file through this config: fix the [daemon] table, or give its path with NORC_DAEMON_PID_FILE=...`,
+        error.exitCode,
+      );
     return {
       paths: instancePaths(pidFile),
       shutdownTimeoutSecs: defaultConfig().network.shutdown_timeout_secs,
@@ -38,25 +46,38 @@ export async function instanceFromArgs(args: Record<string, unknown>): Promise<I
 
 /**
  * daemon.pid_file of a config that does not validate (flag/env, then file, then default). A TOML
- * syntax error elsewhere in the file does not hide it; one in [daemon] itself does (undefined).
+ * syntax error elsewhere in the file does not hide it: the tables that parse are read one by one.
  */
-async function pidFileOfInvalidConfig(source: ConfigSource): Promise<string | undefined> {
-  let content: Awaited<ReturnType<typeof readConfigFile>>;
+function pidFileOfInvalidConfig(source: ConfigSource): string | undefined {
+  let fromFile: unknown;
   try {
-    content = await readConfigFile(resolve(source.cwd, source.path), source.path, false);
-  } catch {
-    return undefined;
+    fromFile = pidFileInText(readFileSync(resolve(source.cwd, source.path), "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") return undefined;
   }
-  const daemon = content?.data.daemon;
-  const written = [...(content?.lines.keys() ?? [])].some((key) => key.split(".")[0] === "daemon");
-  if (written && !isTable(daemon)) return undefined;
-  const fromFile = isTable(daemon) ? daemon.pid_file : undefined;
+  if (fromFile === null) return undefined;
   const chosen = source.env.NORC_DAEMON_PID_FILE || fromFile || defaultConfig().daemon.pid_file;
   return typeof chosen === "string" && chosen !== "" ? resolve(source.cwd, chosen) : undefined;
 }
 
-function isTable(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+/** The pid_file written in TOML text; undefined when not set, null when the part that sets it does not parse. */
+function pidFileInText(text: string): unknown {
+  const pidFileOf = (toml: string) =>
+    (parseTOML(toml) as { daemon?: { pid_file?: unknown } }).daemon?.pid_file;
+  try {
+    return pidFileOf(text);
+  } catch {
+    // a syntax error somewhere: read the tables that parse
+  }
+  let found: unknown;
+  for (const chunk of splitAtHeaders(text)) {
+    try {
+      found ??= pidFileOf(chunk.text);
+    } catch {
+      if (/\bpid_file\b/.test(chunk.text)) return null;
+    }
+  }
+  return found;
 }
 
 /** `127.0.0.1:8443` or `[::1]:8443`. */
