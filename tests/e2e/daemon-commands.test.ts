@@ -134,4 +134,22 @@ describe("lifecycle commands", () => {
       expect(instanceProcesses(dir)).toEqual([]);
     });
   }, 60_000);
+
+  test("restart with an invalid config exits 78 before stopping anything: the running server keeps serving", async () => {
+    await withInstance("norc-commands-", async (dir, port) => {
+      const config = writeInstanceConfig(dir, port);
+      expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
+      const pid = pidFromFile(dir) ?? 0;
+      const original = readFileSync(config, "utf8");
+      await Bun.write(config, original.replace(`port = ${port}`, "port = 70000"));
+      const restarted = await cli(dir, "restart");
+      expect(restarted.exitCode).toBe(78);
+      expect(restarted.stderr).toContain("network.port");
+      expect(restarted.stderr).toContain(`running server (pid ${pid}) is left as it is`);
+      expect(restarted.stderr).not.toContain("stopped");
+      expect(isRunning(pid)).toBe(true);
+      expect(pidFromFile(dir)).toBe(pid);
+      expect(await accepts(port)).toBe(true);
+    });
+  }, 60_000);
 });

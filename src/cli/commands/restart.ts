@@ -11,7 +11,7 @@ export default defineCommand({
   meta: {
     name: "restart",
     description:
-      "Stop the running server gracefully, then start it as a daemon with the flags it was started with",
+      "Check the config, stop the running server gracefully, then start it as a daemon with the flags it was started with",
   },
   args: {},
   async run({ args, rawArgs }) {
@@ -22,6 +22,12 @@ export default defineCommand({
     const argv = useRecorded ? recorded.argv : withoutDaemonFlag(rawArgs);
     const cwd = useRecorded ? recorded.cwd : process.cwd();
     if (found.state === "running") {
+      const problems = configProblems(argv, cwd);
+      if (problems !== undefined) {
+        process.stderr.write(problems.output);
+        say(`not restarting: the running server (pid ${found.pid}) is left as it is; fix the config first`);
+        return problems.code;
+      }
       const stopped = await stopInstance(paths, {
         force: false,
         timeoutMs: (shutdownTimeoutSecs + 5) * 1000,
@@ -40,3 +46,14 @@ export default defineCommand({
     return await child.exited;
   },
 });
+
+/** Validates the config the new start would read, before anything is stopped; undefined = usable. */
+function configProblems(argv: string[], cwd: string): { code: number; output: string } | undefined {
+  const check = Bun.spawnSync(selfCommand(["validate-config", ...argv]), {
+    cwd,
+    env: process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (check.exitCode === 0) return undefined;
+  return { code: check.exitCode ?? ExitCode.failure, output: check.stderr.toString() };
+}
