@@ -53,7 +53,8 @@ export function decideRestart(
       decision: {
         action: "exit",
         code: ExitCode.config,
-        reason: "worker rejected the configuration (exit code 78); not restarting",
+        reason:
+          "worker rejected the configuration (exit code 78); not restarting: `norc-server validate-config` (same -c) lists the problems",
       },
       consecutive,
     };

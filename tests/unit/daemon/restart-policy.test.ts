@@ -28,10 +28,9 @@ describe("decideRestart", () => {
   });
 
   test("exit 78 (config) is never restarted", () => {
-    expect(decideRestart(crash({ code: 78 }), 0, policy).decision).toMatchObject({
-      action: "exit",
-      code: 78,
-    });
+    const { decision } = decideRestart(crash({ code: 78 }), 0, policy);
+    expect(decision).toMatchObject({ action: "exit", code: 78 });
+    expect(decision.reason).toContain("validate-config");
   });
 
   test("a requested stop or a clean exit ends the supervisor with the worker's code", () => {
