@@ -227,4 +227,10 @@ describe("norc-server probe", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/--insecure/);
   });
+
+  test("a TLS server probed with --plain: exit 1, says to drop --plain", async () => {
+    const result = await runBinary(["probe", `127.0.0.1:${tlsServer.port}`, "--plain"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("without --plain");
+  });
 });

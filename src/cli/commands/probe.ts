@@ -76,8 +76,12 @@ export default defineCommand({
       return ExitCode.ok;
     }
     if (args.json === true) return exitCodeOf(outcome.error);
+    const hint =
+      outcome.error.kind === "closed" && options.tls === undefined
+        ? " (a TLS server closes a plain TCP connection: if this one uses TLS, probe it without --plain)"
+        : "";
     throw new NorcError(
-      `probe of ${outcome.target} failed: ${outcome.error.message}`,
+      `probe of ${outcome.target} failed: ${outcome.error.message}${hint}`,
       exitCodeOf(outcome.error),
     );
   },
