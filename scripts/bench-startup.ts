@@ -6,11 +6,14 @@ import { $ } from "bun";
 /**
  * Times exec -> first accepted TLS connection for the compiled server (dist/norc-server; run
  * `bun run build` first) and for a minimal compiled Bun.listen TLS server built with the same
- * flags (the floor), alternating over several runs; prints medians and their ratio.
- *   bun scripts/bench-startup.ts [runs=15]
+ * flags (the floor), alternating over several runs; prints medians and their ratio. Both use the
+ * same EC P-256 certificate, valid for a year (a certificate close to expiry would add a warning
+ * only norc-server writes). BINARY compares another build (e.g. the one before a change).
+ *   bun scripts/bench-startup.ts [runs=15] [BINARY=dist/norc-server]
  */
 const runs = Number(process.argv[2] ?? 15);
 const root = resolve(import.meta.dir, "..");
+const norcBinary = resolve(process.argv[3] ?? join(root, "dist", "norc-server"));
 const dir = mkdtempSync(join(tmpdir(), "norc-bench-startup-"));
 const floorBinary = join(dir, "floor-server");
 
@@ -18,7 +21,7 @@ const floorBinary = join(dir, "floor-server");
 await $`bun build --compile --minify --bytecode --format=esm --no-compile-autoload-dotenv --no-compile-autoload-bunfig ${join(import.meta.dir, "bench", "floor-server.ts")} --outfile ${floorBinary}`.quiet();
 const cert = join(dir, "server.crt");
 const key = join(dir, "server.key");
-await $`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ${key} -out ${cert} -subj /CN=localhost -days 30`.quiet();
+await $`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ${key} -out ${cert} -subj /CN=localhost -days 365`.quiet();
 await Bun.write(
   join(dir, "config.toml"),
   `[network]\nbind_address = "127.0.0.1"\n[tls]\ncert_file = "${cert}"\nkey_file = "${key}"\n[logging]\nlevel = "warn"\n`,
@@ -44,6 +47,8 @@ async function timeToFirstTls(command: string[], port: number): Promise<number> 
             },
             connectError: () => done(false),
             error: () => done(false),
+            // Closed before the handshake (e.g. by the server's bind probe): try again.
+            close: () => done(false),
           },
         }).catch(() => done(false));
       });
@@ -63,7 +68,7 @@ const floor: number[] = [];
 const port = 19_443;
 for (let i = 0; i < runs; i++) {
   floor.push(await timeToFirstTls([floorBinary, cert, key, String(port)], port));
-  norc.push(await timeToFirstTls([join(root, "dist", "norc-server"), "start", "--port", String(port)], port));
+  norc.push(await timeToFirstTls([norcBinary, "start", "--port", String(port)], port));
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(
