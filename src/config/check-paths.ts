@@ -1,5 +1,4 @@
-import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { accessSync, constants, type Stats, statSync } from "node:fs";
 import { dirname } from "node:path";
 
 function errnoOf(error: unknown): string {
@@ -7,20 +6,29 @@ function errnoOf(error: unknown): string {
 }
 
 /** The errno of `access(path, mode)`, or undefined when allowed. */
-async function denied(path: string, mode: number): Promise<string | undefined> {
-  return await access(path, mode).then(
-    () => undefined,
-    (error: unknown) => errnoOf(error),
-  );
+function denied(path: string, mode: number): string | undefined {
+  try {
+    accessSync(path, mode);
+    return undefined;
+  } catch (error) {
+    return errnoOf(error);
+  }
+}
+
+/** stat(2) of `path`, or its errno. */
+function statOrErrno(path: string): Stats | string {
+  try {
+    return statSync(path);
+  } catch (error) {
+    return errnoOf(error);
+  }
 }
 
 /** The nearest path at or above `path` that exists (a missing or non-directory parent walks up). */
-async function nearestExisting(
-  path: string,
-): Promise<{ at: string; isDirectory: boolean } | { error: string }> {
+function nearestExisting(path: string): { at: string; isDirectory: boolean } | { error: string } {
   let current = path;
   for (;;) {
-    const info = await stat(current).catch((error: unknown) => errnoOf(error));
+    const info = statOrErrno(current);
     if (typeof info !== "string") return { at: current, isDirectory: info.isDirectory() };
     const parent = dirname(current);
     if (!["ENOENT", "ENOTDIR"].includes(info) || parent === current)
@@ -31,26 +39,27 @@ async function nearestExisting(
 
 /** A directory that exists and is writable, or could be created (its nearest existing ancestor is writable). */
 export async function checkDirectory(key: string, dir: string, fix: string): Promise<string | undefined> {
-  const found = await nearestExisting(dir);
+  const found = nearestExisting(dir);
   if ("error" in found) return `${key}: cannot use "${dir}" (${found.error}): ${fix}`;
   if (!found.isDirectory)
     return `${key}: cannot use "${dir}" (ENOTDIR: "${found.at}" is not a directory): ${fix}`;
-  const errno = await denied(found.at, constants.W_OK | constants.X_OK);
+  const errno = denied(found.at, constants.W_OK | constants.X_OK);
   return errno ? `${key}: cannot create or write to "${dir}" (${errno} on "${found.at}"): ${fix}` : undefined;
 }
 
 /** A file the server writes: if it exists it must be a writable file, else its directory must be usable. */
 export async function checkWritableFile(key: string, file: string, fix: string): Promise<string | undefined> {
-  const info = await stat(file).catch(() => undefined);
+  const stats = statOrErrno(file);
+  const info = typeof stats === "string" ? undefined : stats;
   if (info?.isDirectory()) return `${key}: "${file}" is a directory (EISDIR): ${fix}`;
   if (!info) return await checkDirectory(key, dirname(file), fix);
-  const errno = await denied(file, constants.W_OK);
+  const errno = denied(file, constants.W_OK);
   return errno ? `${key}: cannot write to "${file}" (${errno}): ${fix}` : undefined;
 }
 
 /** A directory the server changes into: it must exist. */
 export async function checkExistingDirectory(key: string, dir: string): Promise<string | undefined> {
-  const info = await stat(dir).catch((error: unknown) => errnoOf(error));
+  const info = statOrErrno(dir);
   if (typeof info === "string") return `${key}: cannot use "${dir}" (${info}): create it or fix the path`;
   return info.isDirectory() ? undefined : `${key}: "${dir}" is not a directory (ENOTDIR): fix the path`;
 }

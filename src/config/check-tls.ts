@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import type { Config } from "./schema.ts";
 
 /** A problem found while checking one file, already worded for the operator. */
@@ -16,7 +16,7 @@ const NO_CERT_FIX =
 async function loadPem<T>(key: string, path: string, what: string, fix: string, make: (pem: string) => T) {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
     throw new FileProblem(`${key}: cannot read "${path}" (${errnoOf(error)}): ${fix}`);
   }

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { parseTOML } from "confbox";
 import { ExitCode, NorcError } from "../errors.ts";
 import { keyLines, splitAtHeaders } from "./toml-lines.ts";
@@ -24,7 +24,7 @@ export async function readConfigFile(
 ): Promise<ConfigFileContent | undefined> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     if (code === "ENOENT" && !explicit) return undefined;

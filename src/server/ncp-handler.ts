@@ -2,7 +2,8 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
 import { peerAddress } from "../protocol/auth-lockout.ts";
 import type { ServerIdentity } from "../protocol/server-handshake.ts";
-import { newSessionShared, ServerSession, type SessionShared } from "../protocol/server-session.ts";
+import type * as SessionModule from "../protocol/server-session.ts";
+import type { ServerSession, SessionShared } from "../protocol/server-session.ts";
 import type { ConnectionContext, ConnectionHandler, HandlerFactory } from "./connection-handler.ts";
 import { loadOrCreateIdentity } from "./identity.ts";
 
@@ -14,14 +15,27 @@ export interface NcpTimeouts {
 
 export const DEFAULT_NCP_TIMEOUTS: NcpTimeouts = { helloMs: 10_000, authMs: 30_000 };
 
+let sessionModule: typeof SessionModule | undefined;
+
+/**
+ * The session code (BLAKE3, ChaCha20-Poly1305, the handshake) is evaluated at the first
+ * connection, not at start-up: the listener accepts sooner (scripts/bench-startup.ts).
+ */
+function sessionCode(): typeof SessionModule {
+  sessionModule ??= require("../protocol/server-session.ts") as typeof SessionModule;
+  return sessionModule;
+}
+
 /**
  * The NCP-1 protocol for every accepted connection: one ServerSession per connection, driven by
  * the connection layer's events, with the AWAIT_HELLO and KEYED timeouts of §7.1.
  */
 export function ncpHandlerFactory(identity: ServerIdentity, timeouts = DEFAULT_NCP_TIMEOUTS): HandlerFactory {
-  const limits = newSessionShared("");
-  return (context) =>
-    new NcpHandler(identity, context, timeouts, { ...limits, address: peerAddress(context.peer) });
+  let limits: SessionShared | undefined;
+  return (context) => {
+    limits ??= sessionCode().newSessionShared("");
+    return new NcpHandler(identity, context, timeouts, { ...limits, address: peerAddress(context.peer) });
+  };
 }
 
 class NcpHandler implements ConnectionHandler {
@@ -34,7 +48,7 @@ class NcpHandler implements ConnectionHandler {
     private readonly timeouts: NcpTimeouts,
     shared: SessionShared,
   ) {
-    this.session = new ServerSession(
+    this.session = new (sessionCode().ServerSession)(
       identity,
       {
         send: (bytes) => context.send(bytes),
