@@ -1,5 +1,4 @@
 import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
-import { isIPv4 } from "node:net";
 import {
   bitString,
   boolean,
@@ -88,8 +87,9 @@ function keyUsageDigitalSignature(): Uint8Array {
   return Uint8Array.of(0x03, 0x02, 0x07, 0x80);
 }
 
+/** The 4 or 16 bytes of an IPv4 or IPv6 address literal (IPv6 ones have a colon). */
 function ipBytes(ip: string): Uint8Array {
-  if (isIPv4(ip)) return Uint8Array.from(ip.split(".").map(Number));
+  if (!ip.includes(":")) return Uint8Array.from(ip.split(".").map(Number));
   const [head = "", tail = ""] = ip.split("::");
   const headGroups = head === "" ? [] : head.split(":");
   const tailGroups = ip.includes("::") ? (tail === "" ? [] : tail.split(":")) : [];
