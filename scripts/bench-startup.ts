@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { $ } from "bun";
@@ -8,12 +8,14 @@ import { $ } from "bun";
  * `bun run build` first) and for a minimal compiled Bun.listen TLS server built with the same
  * flags (the floor), alternating over several runs; prints medians and their ratio. Both use the
  * same EC P-256 certificate, valid for a year (a certificate close to expiry would add a warning
- * only norc-server writes). BINARY compares another build (e.g. the one before a change).
- *   bun scripts/bench-startup.ts [runs=15] [BINARY=dist/norc-server]
+ * only norc-server writes). Several BINARY arguments compare builds (e.g. before and after a
+ * change) in the same interleaved runs, so machine load hits them alike.
+ *   bun scripts/bench-startup.ts [runs=15] [BINARY=dist/norc-server ...]
  */
 const runs = Number(process.argv[2] ?? 15);
 const root = resolve(import.meta.dir, "..");
-const norcBinary = resolve(process.argv[3] ?? join(root, "dist", "norc-server"));
+const binaries = process.argv.slice(3).map((path) => resolve(path));
+if (binaries.length === 0) binaries.push(join(root, "dist", "norc-server"));
 const dir = mkdtempSync(join(tmpdir(), "norc-bench-startup-"));
 const floorBinary = join(dir, "floor-server");
 
@@ -27,8 +29,24 @@ await Bun.write(
   `[network]\nbind_address = "127.0.0.1"\n[tls]\ncert_file = "${cert}"\nkey_file = "${key}"\n[logging]\nlevel = "warn"\n`,
 );
 
-/** Milliseconds from spawn until a TLS handshake on `port` succeeds. */
-async function timeToFirstTls(command: string[], port: number): Promise<number> {
+/**
+ * CPU milliseconds a process has used so far, all threads (Linux /proc schedstat, ns resolution);
+ * unlike wall time it barely moves when other jobs load the machine. NaN where unavailable.
+ */
+function cpuMs(pid: number): number {
+  try {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    let ns = 0;
+    for (const task of tasks)
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+    return ns / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Wall and CPU milliseconds from spawn until a TLS handshake on `port` succeeds. */
+async function timeToFirstTls(command: string[], port: number): Promise<{ wall: number; cpu: number }> {
   const started = performance.now();
   const child = Bun.spawn(command, { cwd: dir, stdout: "ignore", stderr: "inherit" });
   try {
@@ -52,7 +70,7 @@ async function timeToFirstTls(command: string[], port: number): Promise<number> 
           },
         }).catch(() => done(false));
       });
-      if (ok) return performance.now() - started;
+      if (ok) return { wall: performance.now() - started, cpu: cpuMs(child.pid) };
       if (child.exitCode !== null) throw new Error(`${command[0]} exited ${child.exitCode}`);
       await Bun.sleep(1);
     }
@@ -63,15 +81,37 @@ async function timeToFirstTls(command: string[], port: number): Promise<number> 
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-const norc: number[] = [];
-const floor: number[] = [];
+type Run = { wall: number; cpu: number };
+const norc = binaries.map(() => [] as Run[]);
+const floor: Run[] = [];
 const port = 19_443;
 for (let i = 0; i < runs; i++) {
   floor.push(await timeToFirstTls([floorBinary, cert, key, String(port)], port));
-  norc.push(await timeToFirstTls([norcBinary, "start", "--port", String(port)], port));
+  for (const [n, binary] of binaries.entries()) {
+    norc[n]?.push(await timeToFirstTls([binary, "start", "--port", String(port)], port));
+  }
 }
 rmSync(dir, { recursive: true, force: true });
+const figures = (times: Run[]) => ({
+  wall: median(times.map((t) => t.wall)),
+  cpu: median(times.map((t) => t.cpu)),
+});
+const base = figures(floor);
 console.log(
-  `start-up to first TLS connection over ${runs} runs: norc-server median ${median(norc).toFixed(1)} ms, ` +
-    `floor median ${median(floor).toFixed(1)} ms, ratio ${(median(norc) / median(floor)).toFixed(2)} (target <= 1.5)`,
+  `start-up to first TLS connection over ${runs} runs (load ${readLoad()}): floor median ${base.wall.toFixed(1)} ms wall, ${base.cpu.toFixed(1)} ms CPU`,
 );
+for (const [n, binary] of binaries.entries()) {
+  const own = figures(norc[n] ?? []);
+  console.log(
+    `  ${binary}: median ${own.wall.toFixed(1)} ms wall, ratio ${(own.wall / base.wall).toFixed(2)} (target <= 1.5); ` +
+      `${own.cpu.toFixed(1)} ms CPU, ratio ${(own.cpu / base.cpu).toFixed(2)}`,
+  );
+}
+
+function readLoad(): string {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
