@@ -1,12 +1,8 @@
 import { formatError } from "./protocol-error.ts";
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-/** Lowercase hex of `bytes`. */
+/** Lowercase hex of `bytes` (native encoder: no table to build at start-up). */
 export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += HEX[byte];
-  return out;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 /** Bytes of a hex string (whitespace ignored); throws on odd length or a non-hex digit. */

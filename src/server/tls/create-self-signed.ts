@@ -20,7 +20,8 @@ export interface SelfSignedCertificate {
   keyPem: string;
 }
 
-const ECDSA_WITH_SHA256 = sequence(oid("1.2.840.10045.4.3.2"));
+/** AlgorithmIdentifier ecdsa-with-SHA256, built when a certificate is made (not at start-up). */
+const ecdsaWithSha256 = () => sequence(oid("1.2.840.10045.4.3.2"));
 const DAY_MS = 86_400_000;
 
 /**
@@ -43,7 +44,7 @@ export function createSelfSignedCertificate(options: {
   const tbs = sequence(
     explicit(0, smallInteger(2)),
     unsignedInteger(serial),
-    ECDSA_WITH_SHA256,
+    ecdsaWithSha256(),
     name,
     sequence(
       time(new Date(now.getTime() - 3_600_000)),
@@ -54,7 +55,7 @@ export function createSelfSignedCertificate(options: {
     explicit(3, sequence(...extensions(options, spki))),
   );
   const signature = new Uint8Array(sign("sha256", tbs, privateKey));
-  const der = sequence(tbs, ECDSA_WITH_SHA256, bitString(signature));
+  const der = sequence(tbs, ecdsaWithSha256(), bitString(signature));
   return {
     certPem: toPem("CERTIFICATE", der),
     keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
