@@ -25,7 +25,8 @@ const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "
 /**
  * The top process of an instance (foreground `start`, or the child of `start --daemon`): takes the
  * single-instance lock, writes the PID file, then runs the supervisor (auto_restart) or the server
- * itself, owns the control channel, and removes its files on the way out.
+ * itself, owns the control channel, and removes its files on the way out. `config` is the loaded
+ * and checked config of `source` (read from `start.configFile`); the server reuses it.
  */
 export async function runInstance(
   config: Config,
@@ -60,6 +61,7 @@ export async function runInstance(
     const identity = workerIdentity(config);
     return await runWorker({
       source,
+      loaded: { config, file: start.configFile },
       createHandlerFactory: server.createHandlerFactory,
       onReady(listen, handle) {
         control = tryStartControlServer(paths.endpoint, workerControl(handle, start, startedAtMs));

@@ -1,4 +1,4 @@
-import type { ConfigSource } from "../config/load-config.ts";
+import type { ConfigSource, LoadedConfig } from "../config/load-config.ts";
 import { checkConfigFiles, loadConfig } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import { ExitCode, errorMessage, NorcError } from "../errors.ts";
@@ -14,6 +14,8 @@ import { installWorkerSignals } from "./worker-signals.ts";
 export interface WorkerOptions {
   /** Where the config comes from; kept for every reload (same file, env and flags). */
   source: ConfigSource;
+  /** The config of `source`, already loaded and checked by the caller (`start`): not read twice. */
+  loaded?: LoadedConfig;
   /** Makes the protocol handler factory once the config is loaded (keys in data_dir, ...); default: NCP-1. */
   createHandlerFactory?: (config: Config, logger: Logger) => HandlerFactory | Promise<HandlerFactory>;
   /** Called once the listener accepts connections (PID file, readiness, control channel). */
@@ -28,7 +30,7 @@ export interface WorkerOptions {
 export async function runWorker(options: WorkerOptions): Promise<number> {
   const signals = installWorkerSignals();
   try {
-    const loaded = await loadConfig(options.source);
+    const loaded = options.loaded ?? (await loadConfig(options.source));
     const logger = createLogger(logOptionsFromConfig(loaded.config));
     logger.info(
       loaded.file === undefined
@@ -37,7 +39,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     );
     let handle: ServerHandle;
     try {
-      const problems = await checkConfigFiles(loaded.config);
+      const problems = options.loaded === undefined ? await checkConfigFiles(loaded.config) : [];
       if (problems.length > 0) throw new NorcError(problems.join("\n"), ExitCode.config);
       handle = await runServer({
         config: loaded.config,
