@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import type { ArgsDef, CommandDef } from "citty";
 import { parseArgs, renderUsage } from "citty";
 import { versionLine } from "../build-info.ts";
@@ -41,7 +42,7 @@ async function dispatch(argv: string[]): Promise<number> {
     return ExitCode.ok;
   }
   if (early.help && name === undefined) {
-    print(await renderUsage(program as AnyCommand));
+    printUsage(await renderUsage(program as AnyCommand));
     return ExitCode.ok;
   }
   const commandName = name ?? (early["generate-config"] ? "generate-config" : DEFAULT_COMMAND);
@@ -52,12 +53,17 @@ async function dispatch(argv: string[]): Promise<number> {
   const args = parseArgs(rest, argsDef);
   if (args.help) {
     const meta = { name: `norc-server ${commandName}`, description: await describe(command) };
-    print(await renderUsage({ ...command, meta, args: argsDef }));
+    printUsage(await renderUsage({ ...command, meta, args: argsDef }));
     return ExitCode.ok;
   }
   checkFlags(rest, argsDef);
   const result = await command.run?.({ rawArgs: rest, args, cmd: command });
   return typeof result === "number" ? result : ExitCode.ok;
+}
+
+/** Help text, without colour codes unless stdout is a terminal (`--help > usage.txt` stays plain). */
+function printUsage(text: string): void {
+  print(process.stdout.isTTY ? text : stripVTControlCharacters(text));
 }
 
 async function describe(command: AnyCommand): Promise<string> {
