@@ -45,6 +45,9 @@ async function dispatch(argv: string[]): Promise<number> {
     printUsage(await renderUsage(program as AnyCommand));
     return ExitCode.ok;
   }
+  if (early["generate-config"] && name !== undefined && name !== "generate-config") {
+    throw usageError(`--generate-config cannot be combined with the command "${name}"`);
+  }
   const commandName = name ?? (early["generate-config"] ? "generate-config" : DEFAULT_COMMAND);
   const load = commands[commandName];
   if (!load) throw usageError(`unknown command "${commandName}"`);

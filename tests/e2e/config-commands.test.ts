@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cleanEnv, runBinary, tempDir } from "../helpers/binary.ts";
 
@@ -51,6 +51,32 @@ describe("generate-config", () => {
     const generated = await run(["--generate-config"]);
     expect(generated).toMatchObject({ exitCode: 0, stderr: "wrote config.toml\n" });
     expect(readFileSync(file("config.toml"), "utf8")).toBe(TEMPLATE);
+  });
+});
+
+describe("generate-config mistakes", () => {
+  test("-o naming a directory says so, with or without --force, and writes nothing", async () => {
+    mkdirSync(file("sub"));
+    for (const args of [
+      ["generate-config", "-o", "sub"],
+      ["generate-config", "-o", "sub", "--force"],
+    ]) {
+      const result = await run(args);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toBe(
+        `error: "sub" is a directory: give a file path, e.g. -o ${join("sub", "config.toml")}\n`,
+      );
+    }
+    expect(readdirSync(file("sub"))).toEqual([]);
+  });
+
+  test("--generate-config with another command is a usage error and runs nothing", async () => {
+    const result = await run(["--generate-config", "validate-config"]);
+    expect(result).toMatchObject({ exitCode: 64, stdout: "" });
+    expect(result.stderr).toContain(
+      '--generate-config cannot be combined with the command "validate-config"',
+    );
+    expect(readdirSync(dir.path)).toEqual([]);
   });
 });
 
