@@ -24,9 +24,11 @@ async function loadPem<T>(key: string, path: string, what: string, fix: string, 
     return make(text);
   } catch (error) {
     const reason = errnoOf(error).split("\n")[0];
-    throw new FileProblem(
-      `${key}: "${path}" is not ${what} (${reason}): give a PEM file (-----BEGIN ...-----)`,
-    );
+    const next =
+      reason === "ERR_MISSING_PASSPHRASE"
+        ? `it is encrypted: decrypt it (openssl pkey -in "${path}" -out server.key) and point ${key} at the result`
+        : "give a PEM file (-----BEGIN ...-----)";
+    throw new FileProblem(`${key}: "${path}" is not ${what} (${reason}): ${next}`);
   }
 }
 

@@ -86,6 +86,23 @@ describe("checkConfigFiles", () => {
     expect(problems[1]).toStartWith(`tls.ca_file: "${at("junk.pem")}" is not a PEM certificate (`);
   });
 
+  test("an encrypted key is named as such, with how to decrypt it", async () => {
+    const encrypted = Bun.spawnSync(
+      ["openssl", "pkey", "-in", at("a.key"), "-aes128", "-passout", "pass:secret", "-out", at("enc.key")],
+      { stdout: "ignore", stderr: "pipe" },
+    );
+    expect(encrypted.exitCode).toBe(0);
+    const problems = await checkConfigFiles(
+      config((c) => {
+        c.tls.cert_file = at("a.crt");
+        c.tls.key_file = at("enc.key");
+      }),
+    );
+    expect(problems).toEqual([
+      `tls.key_file: "${at("enc.key")}" is not an unencrypted PEM private key (ERR_MISSING_PASSPHRASE): it is encrypted: decrypt it (openssl pkey -in "${at("enc.key")}" -out server.key) and point tls.key_file at the result`,
+    ]);
+  });
+
   test("TLS files are not checked when TLS is off", async () => {
     const off = config((c) => {
       c.tls.enabled = false;
