@@ -127,10 +127,17 @@ describe("checkConfigFiles", () => {
     ]);
   });
 
-  test("a log file path that is a directory is a problem", async () => {
+  test("a log or PID file path that is a directory is a problem, with a file path to give instead", async () => {
     mkdirSync(at("logdir"), { recursive: true });
-    expect(await checkConfigFiles(config((c) => (c.logging.file = at("logdir"))))).toEqual([
-      `logging.file: "${at("logdir")}" is a directory (EISDIR): create it, fix its permissions, or choose another path`,
+    const problems = await checkConfigFiles(
+      config((c) => {
+        c.logging.file = at("logdir");
+        c.daemon.pid_file = at("logdir");
+      }),
+    );
+    expect(problems).toEqual([
+      `logging.file: "${at("logdir")}" is a directory (EISDIR): give the path of a file in it, e.g. "${join(at("logdir"), "server.log")}"`,
+      `daemon.pid_file: "${at("logdir")}" is a directory (EISDIR): give the path of a file in it, e.g. "${join(at("logdir"), "norc-server.pid")}"`,
     ]);
   });
 
