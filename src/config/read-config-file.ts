@@ -39,6 +39,9 @@ export async function readConfigFile(
 }
 
 function readFailure(shownAs: string, code: string): string {
+  if (code === "ENOENT" && shownAs === "-") {
+    return `config file "-" not found (ENOENT): a config is not read from standard input; give the path of a TOML file`;
+  }
   if (code === "ENOENT") {
     return `config file "${shownAs}" not found (ENOENT): create it with "norc-server generate-config -o ${shownAs}", or give another file with -c`;
   }
