@@ -37,14 +37,6 @@ async function dispatch(argv: string[]): Promise<number> {
     throw usageError(`unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`);
   }
   const early = parseArgs(rest, globalArgs as ArgsDef);
-  if (early.version) {
-    print(versionLine());
-    return ExitCode.ok;
-  }
-  if (early.help && name === undefined) {
-    printUsage(await renderUsage(program as AnyCommand));
-    return ExitCode.ok;
-  }
   if (early["generate-config"] && name !== undefined && name !== "generate-config") {
     throw usageError(`--generate-config cannot be combined with the command "${name}"`);
   }
@@ -53,13 +45,18 @@ async function dispatch(argv: string[]): Promise<number> {
   if (!load) throw usageError(`unknown command "${commandName}"`);
   const command = await load();
   const argsDef = { ...globalArgs, ...((command.args ?? {}) as ArgsDef) } as ArgsDef;
+  checkFlags(rest, argsDef);
   const args = parseArgs(rest, argsDef);
-  if (args.help) {
-    const meta = { name: `norc-server ${commandName}`, description: await describe(command) };
-    printUsage(await renderUsage({ ...command, meta, args: argsDef }));
+  if (args.version) {
+    print(versionLine());
     return ExitCode.ok;
   }
-  checkFlags(rest, argsDef);
+  if (args.help) {
+    const meta = { name: `norc-server ${commandName}`, description: await describe(command) };
+    const usage = name === undefined ? (program as AnyCommand) : { ...command, meta, args: argsDef };
+    printUsage(await renderUsage(usage));
+    return ExitCode.ok;
+  }
   const result = await command.run?.({ rawArgs: rest, args, cmd: command });
   return typeof result === "number" ? result : ExitCode.ok;
 }

@@ -23,6 +23,18 @@ describe("command line", () => {
     expect(result.stdout).toBe("");
   });
 
+  test("an unknown flag beside --version or --help is still a usage error", async () => {
+    for (const args of [
+      ["-V", "--prot"],
+      ["--prot", "--help"],
+      ["validate-config", "--help", "--forse"],
+    ]) {
+      const result = await runBinary(args);
+      expect(result).toMatchObject({ exitCode: 64, stdout: "" });
+      expect(result.stderr).toContain("unknown flag");
+    }
+  });
+
   test("an unknown command is a usage error with a did-you-mean", async () => {
     const result = await runBinary(["valdate-config"]);
     expect(result.exitCode).toBe(64);
