@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { cleanEnv, runBinary, tempDir } from "../helpers/binary.ts";
+import { BINARY, cleanEnv, runBinary, tempDir } from "../helpers/binary.ts";
 
 const TEMPLATE = readFileSync(resolve(import.meta.dir, "../../src/config/template.toml"), "utf8");
 const EXAMPLES = resolve(import.meta.dir, "../../examples");
@@ -144,4 +144,40 @@ describe("validate-config", () => {
     expect(validated.stderr).toContain('unknown flag "--prot" (did you mean "--port"?)');
     expect(readdirSync(dir.path)).toEqual([]);
   });
+});
+
+describe("validate-config as a user who lacks permissions", () => {
+  // As root every file is readable: run the binary as nobody instead (CI runs as root).
+  const asRoot = process.getuid?.() === 0;
+  const prefix = asRoot ? ["runuser", "-u", "nobody", "--"] : [];
+  const usable = process.platform !== "win32" && (!asRoot || Bun.which("runuser") !== null);
+
+  test.skipIf(!usable)(
+    "an unreadable config and an unwritable data_dir are named with EACCES, exit 78",
+    async () => {
+      chmodSync(dir.path, 0o755);
+      writeFileSync(file("unreadable.toml"), "[network]\nport = 9443\n");
+      chmodSync(file("unreadable.toml"), 0o000);
+      mkdirSync(file("locked"), { mode: 0o555 });
+      chmodSync(file("locked"), 0o555);
+      writeFileSync(file("locked.toml"), `[storage]\ndata_dir = "${file("locked/data")}"\n`);
+      chmodSync(file("locked.toml"), 0o644);
+      const as = (args: string[]) => {
+        const child = Bun.spawnSync([...prefix, BINARY, ...args], { cwd: dir.path, env: cleanEnv() });
+        return { exitCode: child.exitCode, stdout: child.stdout.toString(), stderr: child.stderr.toString() };
+      };
+      expect(as(["validate-config", "unreadable.toml"])).toEqual({
+        exitCode: 78,
+        stdout: "",
+        stderr:
+          'error: cannot read config file "unreadable.toml" (EACCES): check its permissions, or give another file with -c\n',
+      });
+      const locked = as(["validate-config", "locked.toml", "-c", "ignored.toml"]);
+      expect(locked.exitCode).toBe(78);
+      expect(locked.stderr).toContain(
+        `storage.data_dir: cannot create or write to "${file("locked/data")}" (EACCES on "${file("locked")}")`,
+      );
+      expect(locked.stderr).not.toContain("    at ");
+    },
+  );
 });
