@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { parseTOML } from "confbox";
 import { ExitCode, NorcError } from "../errors.ts";
 import { keyLines, splitAtHeaders } from "./toml-lines.ts";
@@ -24,8 +24,9 @@ export async function readConfigFile(
 ): Promise<ConfigFileContent | undefined> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readLimited(path, shownAs);
   } catch (error) {
+    if (error instanceof NorcError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     if (code === "ENOENT" && !explicit) return undefined;
     throw new NorcError(readFailure(shownAs, code), ExitCode.config);
@@ -35,6 +36,32 @@ export async function readConfigFile(
     return { data: plain(parseTOML<Table>(text)), lines, syntaxErrors: [] };
   } catch (error) {
     return { ...parseByTable(text, shownAs, error), lines };
+  }
+}
+
+/** Config files are small: this many bytes at most (so `-c /dev/zero` fails instead of eating memory). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The file's text, or a NorcError when it is larger than MAX_CONFIG_BYTES; fs errors propagate. */
+export async function readLimited(path: string, shownAs: string): Promise<string> {
+  const file = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_CONFIG_BYTES) {
+      throw new NorcError(
+        `config file "${shownAs}" is larger than 1 MiB: give the path of a TOML config file`,
+        ExitCode.config,
+      );
+    }
+    return buffer.toString("utf8", 0, length);
+  } finally {
+    await file.close();
   }
 }
 

@@ -130,6 +130,22 @@ describe("validate-config", () => {
     expect(missing.stderr).toContain("norc-server generate-config -o nope.toml");
   });
 
+  test.skipIf(process.platform === "win32")(
+    "-c /dev/zero or a huge file: exit 78 saying it is too large, instead of reading forever",
+    async () => {
+      writeFileSync(file("huge.toml"), `# ${"x".repeat(2 * 1024 * 1024)}\n`);
+      for (const args of [
+        ["validate-config", "/dev/zero"],
+        ["status", "-c", "/dev/zero"],
+        ["-c", "huge.toml"],
+      ]) {
+        const result = await run(args);
+        expect(result.exitCode).toBe(78);
+        expect(result.stderr).toContain("is larger than 1 MiB: give the path of a TOML config file");
+      }
+    },
+  );
+
   test("the production example names its missing certificate", async () => {
     const result = await run(["validate-config", join(EXAMPLES, "config-production.toml")]);
     expect(result.exitCode).toBe(78);
