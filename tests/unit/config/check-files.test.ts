@@ -103,6 +103,23 @@ describe("checkConfigFiles", () => {
     ]);
   });
 
+  test("an expired certificate is a problem (as it is for start)", async () => {
+    const openssl = (...args: string[]) =>
+      expect(Bun.spawnSync(["openssl", ...args], { stdout: "ignore", stderr: "pipe" }).exitCode).toBe(0);
+    openssl("req", "-new", "-key", at("a.key"), "-subj", "/CN=old", "-out", at("old.csr"));
+    openssl("x509", "-req", "-in", at("old.csr"), "-key", at("a.key"), "-days", "-1", "-out", at("old.crt"));
+    const problems = await checkConfigFiles(
+      config((c) => {
+        c.tls.cert_file = at("old.crt");
+        c.tls.key_file = at("a.key");
+      }),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      new RegExp(`^tls\\.cert_file: "${at("old.crt")}" expired on .+ GMT: renew the certificate$`),
+    );
+  });
+
   test("TLS files are not checked when TLS is off", async () => {
     const off = config((c) => {
       c.tls.enabled = false;
