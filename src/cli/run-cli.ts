@@ -97,7 +97,11 @@ function checkFlags(tokens: string[], argsDef: ArgsDef): void {
   let words = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
-    if (token === "--") break;
+    if (token === "--") {
+      const surplus = tokens.slice(i + 1)[positionals - words];
+      if (surplus !== undefined) throw usageError(`unexpected argument "${surplus}"`);
+      break;
+    }
     if (!token.startsWith("-") || token === "-") {
       if (++words > positionals) throw usageError(`unexpected argument "${token}"`);
       continue;
@@ -107,6 +111,9 @@ function checkFlags(tokens: string[], argsDef: ArgsDef): void {
       const names = Object.keys(argsDef).filter((key) => argsDef[key]?.type !== "positional");
       const hint = closestMatch(flagName(token), names);
       throw usageError(`unknown flag "${token}"${hint ? ` (did you mean "--${hint}"?)` : ""}`);
+    }
+    if (def.type === "boolean" && token.includes("=")) {
+      throw usageError(`flag "${token.split("=")[0]}" takes no value (got "${token}")`);
     }
     if (def.type === "string" && !token.includes("=")) {
       const value = tokens[i + 1];

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
 import { cleanEnv, runBinary, tempDir } from "../helpers/binary.ts";
 
 /** An environment without NO_COLOR, as a user's shell has: help piped to a file must still be plain. */
@@ -32,6 +33,24 @@ describe("command line", () => {
       const result = await runBinary(args);
       expect(result).toMatchObject({ exitCode: 64, stdout: "" });
       expect(result.stderr).toContain("unknown flag");
+    }
+  });
+
+  test("a value given to an on/off flag, or a word after --, is a usage error and nothing runs", async () => {
+    const dir = tempDir("norc-cli-e2e-");
+    try {
+      for (const [args, message] of [
+        [["--daemon=no"], 'flag "--daemon" takes no value (got "--daemon=no")'],
+        [["generate-config", "--force=false"], 'flag "--force" takes no value (got "--force=false")'],
+        [["--", "validate-config"], 'unexpected argument "validate-config"'],
+      ] as const) {
+        const result = await runBinary([...args], { cwd: dir.path, env: cleanEnv() });
+        expect(result).toMatchObject({ exitCode: 64, stdout: "" });
+        expect(result.stderr).toContain(message);
+      }
+      expect(readdirSync(dir.path)).toEqual([]);
+    } finally {
+      dir.cleanup();
     }
   });
 
