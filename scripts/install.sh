@@ -14,6 +14,8 @@
 # Everything runs from main(), called on the last line, so a partial download does nothing.
 
 NORC_REPO_URL="https://github.com/navatron/norc-server"
+# The .tar.gz archives (Windows gets .zip archives through Scoop or by hand).
+INSTALLABLE_TARGETS="linux-x64 linux-x64-baseline linux-x64-musl linux-arm64 linux-arm64-musl darwin-x64 darwin-arm64"
 
 say() {
   printf 'norc-install: %s\n' "$*" >&2
@@ -175,6 +177,10 @@ path_hint() {
 install_binary() {
   if [ -n "${NORC_INSTALL_TARGET:-}" ]; then
     target=$NORC_INSTALL_TARGET
+    case " $INSTALLABLE_TARGETS " in
+      *" $target "*) ;;
+      *) die "NORC_INSTALL_TARGET=$target is not a target this script installs; use one of: $INSTALLABLE_TARGETS" ;;
+    esac
   else
     target=$(detect_target) || exit 1
   fi

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseTOML } from "confbox";
 import { type ConfigSource, configSourceFromArgs } from "../config/config-source.ts";
 import { loadConfig } from "../config/load-config.ts";
+import { readLimited } from "../config/read-config-file.ts";
 import { defaultConfig } from "../config/schema.ts";
 import { splitAtHeaders } from "../config/toml-lines.ts";
 import { type InstancePaths, instancePaths } from "../daemon/instance-paths.ts";
@@ -31,7 +31,7 @@ export async function instanceFromArgs(args: Record<string, unknown>): Promise<I
     };
   } catch (error) {
     if (!(error instanceof NorcError)) throw error;
-    const pidFile = pidFileOfInvalidConfig(source);
+    const pidFile = await pidFileOfInvalidConfig(source);
     if (pidFile === undefined)
       throw new NorcError(
         `${error.message}\ncannot find the instance's PID file through this config: fix the [daemon] table, or give its path with NORC_DAEMON_PID_FILE=...`,
@@ -48,10 +48,10 @@ export async function instanceFromArgs(args: Record<string, unknown>): Promise<I
  * daemon.pid_file of a config that does not validate (flag/env, then file, then default). A TOML
  * syntax error elsewhere in the file does not hide it: the tables that parse are read one by one.
  */
-function pidFileOfInvalidConfig(source: ConfigSource): string | undefined {
+async function pidFileOfInvalidConfig(source: ConfigSource): Promise<string | undefined> {
   let fromFile: unknown;
   try {
-    fromFile = pidFileInText(readFileSync(resolve(source.cwd, source.path), "utf8"));
+    fromFile = pidFileInText(readLimited(resolve(source.cwd, source.path), source.path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") return undefined;
   }

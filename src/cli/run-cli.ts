@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import type { ArgsDef, CommandDef } from "citty";
 import { parseArgs, renderUsage } from "citty";
 import { versionLine } from "../build-info.ts";
@@ -36,28 +37,33 @@ async function dispatch(argv: string[]): Promise<number> {
     throw usageError(`unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`);
   }
   const early = parseArgs(rest, globalArgs as ArgsDef);
-  if (early.version) {
-    print(versionLine());
-    return ExitCode.ok;
-  }
-  if (early.help && name === undefined) {
-    print(await renderUsage(program as AnyCommand));
-    return ExitCode.ok;
+  if (early["generate-config"] && name !== undefined && name !== "generate-config") {
+    throw usageError(`--generate-config cannot be combined with the command "${name}"`);
   }
   const commandName = name ?? (early["generate-config"] ? "generate-config" : DEFAULT_COMMAND);
   const load = commands[commandName];
   if (!load) throw usageError(`unknown command "${commandName}"`);
   const command = await load();
   const argsDef = { ...globalArgs, ...((command.args ?? {}) as ArgsDef) } as ArgsDef;
+  checkFlags(rest, argsDef);
   const args = parseArgs(rest, argsDef);
-  if (args.help) {
-    const meta = { name: `norc-server ${commandName}`, description: await describe(command) };
-    print(await renderUsage({ ...command, meta, args: argsDef }));
+  if (args.version) {
+    print(versionLine());
     return ExitCode.ok;
   }
-  checkFlags(rest, argsDef);
+  if (args.help) {
+    const meta = { name: `norc-server ${commandName}`, description: await describe(command) };
+    const usage = name === undefined ? (program as AnyCommand) : { ...command, meta, args: argsDef };
+    printUsage(await renderUsage(usage));
+    return ExitCode.ok;
+  }
   const result = await command.run?.({ rawArgs: rest, args, cmd: command });
   return typeof result === "number" ? result : ExitCode.ok;
+}
+
+/** Help text, without colour codes unless stdout is a terminal (`--help > usage.txt` stays plain). */
+function printUsage(text: string): void {
+  print(process.stdout.isTTY ? text : stripVTControlCharacters(text));
 }
 
 async function describe(command: AnyCommand): Promise<string> {
@@ -91,7 +97,11 @@ function checkFlags(tokens: string[], argsDef: ArgsDef): void {
   let words = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? "";
-    if (token === "--") break;
+    if (token === "--") {
+      const surplus = tokens.slice(i + 1)[positionals - words];
+      if (surplus !== undefined) throw usageError(`unexpected argument "${surplus}"`);
+      break;
+    }
     if (!token.startsWith("-") || token === "-") {
       if (++words > positionals) throw usageError(`unexpected argument "${token}"`);
       continue;
@@ -101,6 +111,9 @@ function checkFlags(tokens: string[], argsDef: ArgsDef): void {
       const names = Object.keys(argsDef).filter((key) => argsDef[key]?.type !== "positional");
       const hint = closestMatch(flagName(token), names);
       throw usageError(`unknown flag "${token}"${hint ? ` (did you mean "--${hint}"?)` : ""}`);
+    }
+    if (def.type === "boolean" && token.includes("=")) {
+      throw usageError(`flag "${token.split("=")[0]}" takes no value (got "${token}")`);
     }
     if (def.type === "string" && !token.includes("=")) {
       const value = tokens[i + 1];

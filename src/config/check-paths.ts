@@ -1,5 +1,5 @@
 import { accessSync, constants, type Stats, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 
 function errnoOf(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? String(error);
@@ -47,11 +47,20 @@ export async function checkDirectory(key: string, dir: string, fix: string): Pro
   return errno ? `${key}: cannot create or write to "${dir}" (${errno} on "${found.at}"): ${fix}` : undefined;
 }
 
+/** A file name to suggest when a config key names a directory instead of a file. */
+const FILE_EXAMPLES: Record<string, string> = {
+  "logging.file": "server.log",
+  "daemon.pid_file": "norc-server.pid",
+};
+
 /** A file the server writes: if it exists it must be a writable file, else its directory must be usable. */
 export async function checkWritableFile(key: string, file: string, fix: string): Promise<string | undefined> {
   const stats = statOrErrno(file);
   const info = typeof stats === "string" ? undefined : stats;
-  if (info?.isDirectory()) return `${key}: "${file}" is a directory (EISDIR): ${fix}`;
+  if (info?.isDirectory()) {
+    const example = join(file, FILE_EXAMPLES[key] ?? "file");
+    return `${key}: "${file}" is a directory (EISDIR): give the path of a file in it, e.g. "${example}"`;
+  }
   if (!info) return await checkDirectory(key, dirname(file), fix);
   const errno = denied(file, constants.W_OK);
   return errno ? `${key}: cannot write to "${file}" (${errno}): ${fix}` : undefined;

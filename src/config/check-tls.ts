@@ -24,9 +24,11 @@ async function loadPem<T>(key: string, path: string, what: string, fix: string, 
     return make(text);
   } catch (error) {
     const reason = errnoOf(error).split("\n")[0];
-    throw new FileProblem(
-      `${key}: "${path}" is not ${what} (${reason}): give a PEM file (-----BEGIN ...-----)`,
-    );
+    const next =
+      reason === "ERR_MISSING_PASSPHRASE"
+        ? `it is encrypted: decrypt it (openssl pkey -in "${path}" -out server.key) and point ${key} at the result`
+        : "give a PEM file (-----BEGIN ...-----)";
+    throw new FileProblem(`${key}: "${path}" is not ${what} (${reason}): ${next}`);
   }
 }
 
@@ -41,7 +43,7 @@ async function collect<T>(problems: string[], check: () => Promise<T>): Promise<
   }
 }
 
-/** The TLS files exist, are PEM, the key is unencrypted and matches the certificate, and the CA parses. */
+/** The TLS files exist, are PEM, the certificate has not expired, the key is unencrypted and matches it, the CA parses. */
 export async function checkTlsFiles(tls: Config["tls"]): Promise<string[]> {
   const problems: string[] = [];
   const { cert_file: certFile, key_file: keyFile, ca_file: caFile } = tls;
@@ -61,6 +63,9 @@ export async function checkTlsFiles(tls: Config["tls"]): Promise<string[]> {
         loadPem("tls.key_file", keyFile, "an unencrypted PEM private key", NO_CERT_FIX, createPrivateKey),
       )
     : undefined;
+  if (cert && Date.parse(cert.validTo) <= Date.now()) {
+    problems.push(`tls.cert_file: "${certFile}" expired on ${cert.validTo}: renew the certificate`);
+  }
   if (cert && key && !cert.checkPrivateKey(key)) {
     problems.push(
       `tls.key_file: "${keyFile}" does not match the certificate in "${certFile}": use the key the certificate was issued for`,

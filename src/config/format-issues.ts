@@ -74,6 +74,7 @@ function locate(path: readonly (string | number)[], problem: string, context: Is
  */
 export function formatIssues(issues: readonly Issue[], context: IssueContext): string[] {
   const lines = unknownKeyPaths(context.input).map((path) => locate(path, unknownKeyProblem(path), context));
+  lines.push(...notTableSections(context));
   for (const issue of issues) {
     if (issue.type === "strict_object" && issue.expected === "never") continue;
     const path = pathOf(issue);
@@ -81,6 +82,26 @@ export function formatIssues(issues: readonly Issue[], context: IssueContext): s
     if (!lines.includes(text)) lines.push(text);
   }
   return lines;
+}
+
+/**
+ * Sections written as an array (`[[tls]]`, `network = []`) or a date: valibot takes those for
+ * objects (an empty one even passes), so they are reported here.
+ */
+function notTableSections(context: IssueContext): string[] {
+  if (!isTable(context.input)) return [];
+  const input = context.input as Record<string, unknown>;
+  return keysAt([])
+    .filter(
+      (section) => typeof input[section] === "object" && input[section] !== null && !isTable(input[section]),
+    )
+    .map((section) =>
+      locate(
+        [section],
+        `must be a table ([${section}] with keys under it) (got ${showValue(input[section])})`,
+        context,
+      ),
+    );
 }
 
 /** Problems ordered by the file line they name (`FILE:LINE:`), the others after them in their order. */

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { parseTOML } from "confbox";
 import { ExitCode, NorcError } from "../errors.ts";
 import { keyLines, splitAtHeaders } from "./toml-lines.ts";
@@ -24,8 +24,9 @@ export async function readConfigFile(
 ): Promise<ConfigFileContent | undefined> {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readLimited(path, shownAs);
   } catch (error) {
+    if (error instanceof NorcError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     if (code === "ENOENT" && !explicit) return undefined;
     throw new NorcError(readFailure(shownAs, code), ExitCode.config);
@@ -38,7 +39,36 @@ export async function readConfigFile(
   }
 }
 
+/** Config files are small: this many bytes at most (so `-c /dev/zero` fails instead of eating memory). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The file's text, or a NorcError when it is larger than MAX_CONFIG_BYTES; fs errors propagate. */
+export function readLimited(path: string, shownAs: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const bytesRead = readSync(fd, buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_CONFIG_BYTES) {
+      throw new NorcError(
+        `config file "${shownAs}" is larger than 1 MiB: give the path of a TOML config file`,
+        ExitCode.config,
+      );
+    }
+    return buffer.toString("utf8", 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readFailure(shownAs: string, code: string): string {
+  if (code === "ENOENT" && shownAs === "-") {
+    return `config file "-" not found (ENOENT): a config is not read from standard input; give the path of a TOML file`;
+  }
   if (code === "ENOENT") {
     return `config file "${shownAs}" not found (ENOENT): create it with "norc-server generate-config -o ${shownAs}", or give another file with -c`;
   }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { cleanEnv, runBinary, tempDir } from "../helpers/binary.ts";
+import { BINARY, cleanEnv, runBinary, tempDir } from "../helpers/binary.ts";
 
 const TEMPLATE = readFileSync(resolve(import.meta.dir, "../../src/config/template.toml"), "utf8");
 const EXAMPLES = resolve(import.meta.dir, "../../examples");
@@ -51,6 +51,32 @@ describe("generate-config", () => {
     const generated = await run(["--generate-config"]);
     expect(generated).toMatchObject({ exitCode: 0, stderr: "wrote config.toml\n" });
     expect(readFileSync(file("config.toml"), "utf8")).toBe(TEMPLATE);
+  });
+});
+
+describe("generate-config mistakes", () => {
+  test("-o naming a directory says so, with or without --force, and writes nothing", async () => {
+    mkdirSync(file("sub"));
+    for (const args of [
+      ["generate-config", "-o", "sub"],
+      ["generate-config", "-o", "sub", "--force"],
+    ]) {
+      const result = await run(args);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toBe(
+        `error: "sub" is a directory: give a file path, e.g. -o ${join("sub", "config.toml")}\n`,
+      );
+    }
+    expect(readdirSync(file("sub"))).toEqual([]);
+  });
+
+  test("--generate-config with another command is a usage error and runs nothing", async () => {
+    const result = await run(["--generate-config", "validate-config"]);
+    expect(result).toMatchObject({ exitCode: 64, stdout: "" });
+    expect(result.stderr).toContain(
+      '--generate-config cannot be combined with the command "validate-config"',
+    );
+    expect(readdirSync(dir.path)).toEqual([]);
   });
 });
 
@@ -104,6 +130,22 @@ describe("validate-config", () => {
     expect(missing.stderr).toContain("norc-server generate-config -o nope.toml");
   });
 
+  test.skipIf(process.platform === "win32")(
+    "-c /dev/zero or a huge file: exit 78 saying it is too large, instead of reading forever",
+    async () => {
+      writeFileSync(file("huge.toml"), `# ${"x".repeat(2 * 1024 * 1024)}\n`);
+      for (const args of [
+        ["validate-config", "/dev/zero"],
+        ["status", "-c", "/dev/zero"],
+        ["-c", "huge.toml"],
+      ]) {
+        const result = await run(args);
+        expect(result.exitCode).toBe(78);
+        expect(result.stderr).toContain("is larger than 1 MiB: give the path of a TOML config file");
+      }
+    },
+  );
+
   test("the production example names its missing certificate", async () => {
     const result = await run(["validate-config", join(EXAMPLES, "config-production.toml")]);
     expect(result.exitCode).toBe(78);
@@ -118,4 +160,40 @@ describe("validate-config", () => {
     expect(validated.stderr).toContain('unknown flag "--prot" (did you mean "--port"?)');
     expect(readdirSync(dir.path)).toEqual([]);
   });
+});
+
+describe("validate-config as a user who lacks permissions", () => {
+  // As root every file is readable: run the binary as nobody instead (CI runs as root).
+  const asRoot = process.getuid?.() === 0;
+  const prefix = asRoot ? ["runuser", "-u", "nobody", "--"] : [];
+  const usable = process.platform !== "win32" && (!asRoot || Bun.which("runuser") !== null);
+
+  test.skipIf(!usable)(
+    "an unreadable config and an unwritable data_dir are named with EACCES, exit 78",
+    async () => {
+      chmodSync(dir.path, 0o755);
+      writeFileSync(file("unreadable.toml"), "[network]\nport = 9443\n");
+      chmodSync(file("unreadable.toml"), 0o000);
+      mkdirSync(file("locked"), { mode: 0o555 });
+      chmodSync(file("locked"), 0o555);
+      writeFileSync(file("locked.toml"), `[storage]\ndata_dir = "${file("locked/data")}"\n`);
+      chmodSync(file("locked.toml"), 0o644);
+      const as = (args: string[]) => {
+        const child = Bun.spawnSync([...prefix, BINARY, ...args], { cwd: dir.path, env: cleanEnv() });
+        return { exitCode: child.exitCode, stdout: child.stdout.toString(), stderr: child.stderr.toString() };
+      };
+      expect(as(["validate-config", "unreadable.toml"])).toEqual({
+        exitCode: 78,
+        stdout: "",
+        stderr:
+          'error: cannot read config file "unreadable.toml" (EACCES): check its permissions, or give another file with -c\n',
+      });
+      const locked = as(["validate-config", "locked.toml", "-c", "ignored.toml"]);
+      expect(locked.exitCode).toBe(78);
+      expect(locked.stderr).toContain(
+        `storage.data_dir: cannot create or write to "${file("locked/data")}" (EACCES on "${file("locked")}")`,
+      );
+      expect(locked.stderr).not.toContain("    at ");
+    },
+  );
 });

@@ -171,6 +171,22 @@ describe("install.sh", () => {
     expect(tagged.stderr).toContain("cannot download");
   });
 
+  test("NORC_INSTALL_TARGET forces the archive; an unknown one is refused before any download", async () => {
+    const home = freshHome("home-target");
+    const forced = await install([], { HOME: home, NORC_INSTALL_TARGET: hostReleaseTarget().name });
+    expect(forced.exitCode).toBe(0);
+    expect(requested).toEqual([`/good/${archiveName(hostReleaseTarget())}`, "/good/SHA256SUMS"]);
+    const unknown = await install([], {
+      HOME: freshHome("home-target-bad"),
+      NORC_INSTALL_TARGET: "windows-x64",
+    });
+    expect(unknown.exitCode).not.toBe(0);
+    expect(unknown.stderr).toContain(
+      "NORC_INSTALL_TARGET=windows-x64 is not a target this script installs; use one of: linux-x64 linux-x64-baseline",
+    );
+    expect(requested).toEqual([]);
+  }, 60_000);
+
   test("an unknown argument is refused with the usage", async () => {
     const result = await install(["--bogus"], { HOME: freshHome("home-usage") });
     expect(result.exitCode).not.toBe(0);

@@ -1,11 +1,15 @@
 import { constants } from "node:fs";
-import { open } from "node:fs/promises";
-import { resolve } from "node:path";
+import { open, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { CONFIG_TEMPLATE } from "../../config/config-template.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
 import { print, say } from "../output.ts";
 import { configPathFromArgs } from "../shared-args.ts";
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+}
 
 /** Writes the template to `path` (mode 0640); without `force` an existing file is left untouched. */
 async function writeTemplate(path: string, shownAs: string, force: boolean): Promise<void> {
@@ -15,6 +19,11 @@ async function writeTemplate(path: string, shownAs: string, force: boolean): Pro
     file = await open(path, flags, 0o640);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
+    if ((code === "EEXIST" || code === "EISDIR") && (await isDirectory(path))) {
+      throw new NorcError(
+        `"${shownAs}" is a directory: give a file path, e.g. -o ${join(shownAs, "config.toml")}`,
+      );
+    }
     if (code === "EEXIST") {
       throw new NorcError(
         `"${shownAs}" already exists, left unchanged: use --force to overwrite it, or -o another file`,

@@ -86,6 +86,40 @@ describe("checkConfigFiles", () => {
     expect(problems[1]).toStartWith(`tls.ca_file: "${at("junk.pem")}" is not a PEM certificate (`);
   });
 
+  test("an encrypted key is named as such, with how to decrypt it", async () => {
+    const encrypted = Bun.spawnSync(
+      ["openssl", "pkey", "-in", at("a.key"), "-aes128", "-passout", "pass:secret", "-out", at("enc.key")],
+      { stdout: "ignore", stderr: "pipe" },
+    );
+    expect(encrypted.exitCode).toBe(0);
+    const problems = await checkConfigFiles(
+      config((c) => {
+        c.tls.cert_file = at("a.crt");
+        c.tls.key_file = at("enc.key");
+      }),
+    );
+    expect(problems).toEqual([
+      `tls.key_file: "${at("enc.key")}" is not an unencrypted PEM private key (ERR_MISSING_PASSPHRASE): it is encrypted: decrypt it (openssl pkey -in "${at("enc.key")}" -out server.key) and point tls.key_file at the result`,
+    ]);
+  });
+
+  test("an expired certificate is a problem (as it is for start)", async () => {
+    const openssl = (...args: string[]) =>
+      expect(Bun.spawnSync(["openssl", ...args], { stdout: "ignore", stderr: "pipe" }).exitCode).toBe(0);
+    openssl("req", "-new", "-key", at("a.key"), "-subj", "/CN=old", "-out", at("old.csr"));
+    openssl("x509", "-req", "-in", at("old.csr"), "-key", at("a.key"), "-days", "-1", "-out", at("old.crt"));
+    const problems = await checkConfigFiles(
+      config((c) => {
+        c.tls.cert_file = at("old.crt");
+        c.tls.key_file = at("a.key");
+      }),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      new RegExp(`^tls\\.cert_file: "${at("old.crt")}" expired on .+ GMT: renew the certificate$`),
+    );
+  });
+
   test("TLS files are not checked when TLS is off", async () => {
     const off = config((c) => {
       c.tls.enabled = false;
@@ -110,10 +144,17 @@ describe("checkConfigFiles", () => {
     ]);
   });
 
-  test("a log file path that is a directory is a problem", async () => {
+  test("a log or PID file path that is a directory is a problem, with a file path to give instead", async () => {
     mkdirSync(at("logdir"), { recursive: true });
-    expect(await checkConfigFiles(config((c) => (c.logging.file = at("logdir"))))).toEqual([
-      `logging.file: "${at("logdir")}" is a directory (EISDIR): create it, fix its permissions, or choose another path`,
+    const problems = await checkConfigFiles(
+      config((c) => {
+        c.logging.file = at("logdir");
+        c.daemon.pid_file = at("logdir");
+      }),
+    );
+    expect(problems).toEqual([
+      `logging.file: "${at("logdir")}" is a directory (EISDIR): give the path of a file in it, e.g. "${join(at("logdir"), "server.log")}"`,
+      `daemon.pid_file: "${at("logdir")}" is a directory (EISDIR): give the path of a file in it, e.g. "${join(at("logdir"), "norc-server.pid")}"`,
     ]);
   });
 

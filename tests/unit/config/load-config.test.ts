@@ -42,6 +42,13 @@ describe("loadConfig sources", () => {
     expect(message).toContain("norc-server generate-config -o other.toml");
   });
 
+  test('"-" is not standard input: the error says so instead of suggesting generate-config -o -', async () => {
+    const message = await problemOf(source(undefined, { path: "-", explicit: true }));
+    expect(message).toBe(
+      'config file "-" not found (ENOENT): a config is not read from standard input; give the path of a TOML file',
+    );
+  });
+
   test("precedence: defaults < file < environment < flags", async () => {
     const toml = '[network]\nport = 9000\nmax_connections = 7\n[logging]\nlevel = "warn"\n';
     const env = { NORC_NETWORK_PORT: "9443", NORC_LOGGING_LEVEL: "error", NORC_NETWORK_MAX_CONNECTIONS: "8" };
