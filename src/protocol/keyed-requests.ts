@@ -12,7 +12,7 @@ import {
   decodeRegister,
   deviceIdOf,
 } from "./messages.ts";
-import { ErrorCode, ProtocolError } from "./protocol-error.ts";
+import { ErrorCode, ProtocolError, rateLimitError } from "./protocol-error.ts";
 import type { ServerIdentity } from "./server-handshake.ts";
 import type { TokenBucket } from "./token-bucket.ts";
 
@@ -68,14 +68,7 @@ export function handleKeyedFrame(inner: Uint8Array, context: KeyedContext): Uint
 function timeSyncReply(header: FrameHeader, context: KeyedContext): Uint8Array {
   const retryAfter = context.timeSync.take(context.nowMs);
   if (retryAfter > 0) {
-    const error = new ProtocolError(
-      ErrorCode.resourceExhausted,
-      "time sync rate limit exceeded",
-      "rate_limit",
-    );
-    error.retryAfterSecs = retryAfter;
-    error.limit = "time_sync";
-    throw error;
+    throw rateLimitError("time sync rate limit exceeded", "rate_limit", "time_sync", retryAfter);
   }
   return buildTimeSyncReply(
     { version: header.version, timestampMs: BigInt(context.nowMs), messageId: randomBytes(32) },
@@ -103,14 +96,7 @@ function refuseRegister(inner: Uint8Array, header: FrameHeader, context: KeyedCo
     context.nowMs,
   );
   if (retryAfter > 0) {
-    const error = new ProtocolError(
-      ErrorCode.resourceExhausted,
-      "registration rate limit exceeded",
-      "rate_limit",
-    );
-    error.retryAfterSecs = retryAfter;
-    error.limit = "registrations";
-    throw error;
+    throw rateLimitError("registration rate limit exceeded", "rate_limit", "registrations", retryAfter);
   }
   checkClock(header, context.nowMs, FRESHNESS_WINDOW_MS);
   if (!verifyEd25519Raw(body.devicePublicKey, body.signed, body.signature)) {
@@ -133,14 +119,12 @@ function refuseAuth(inner: Uint8Array, header: FrameHeader, context: KeyedContex
   const keys = [`device:${toHex(body.deviceId)}`, `address:${context.address}`];
   const lockedSecs = context.lockout.remainingSecs(keys, context.nowMs);
   if (lockedSecs > 0) {
-    const error = new ProtocolError(
-      ErrorCode.resourceExhausted,
+    throw rateLimitError(
       "too many failed authentications: locked out",
       "lockout",
+      "auth_failures",
+      lockedSecs,
     );
-    error.retryAfterSecs = lockedSecs;
-    error.limit = "auth_failures";
-    throw error;
   }
   checkClock(header, context.nowMs, AUTH_MAX_SKEW_MS);
   try {

@@ -64,3 +64,16 @@ export class ProtocolError extends Error {
 export function formatError(message: string): ProtocolError {
   return new ProtocolError(ErrorCode.messageFormat, message);
 }
+
+/** 502: a §10 rate limit (`limit`) refused the request; the peer may retry after `retryAfterSecs`. */
+export function rateLimitError(
+  message: string,
+  reason: string,
+  limit: string,
+  retryAfterSecs: number,
+): ProtocolError {
+  const error = new ProtocolError(ErrorCode.resourceExhausted, message, reason);
+  error.retryAfterSecs = retryAfterSecs;
+  error.limit = limit;
+  return error;
+}

@@ -15,7 +15,6 @@ import {
 
 afterEach(cleanupInstances);
 
-/** Runs `body` in a fresh instance directory; whatever of the instance still runs is killed after. */
 describe("start --daemon / status / stop", () => {
   test("start -d returns once the port accepts; status shows it; stop leaves nothing; status then exits 3", async () => {
     await withInstance("norc-daemon-", async (dir, port) => {
