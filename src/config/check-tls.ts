@@ -12,8 +12,28 @@ function errnoOf(error: unknown): string {
 const NO_CERT_FIX =
   "create it or fix the path, or remove tls.cert_file and tls.key_file to use a generated self-signed certificate";
 
+/** A PEM file as read from disk and the object parsed from it. */
+export interface PemFile<T> {
+  pem: string;
+  parsed: T;
+}
+
+/** The configured TLS files, read and parsed once, with every problem found on the way. */
+export interface TlsFiles {
+  problems: string[];
+  cert?: PemFile<X509Certificate>;
+  key?: PemFile<KeyObject>;
+  ca?: PemFile<X509Certificate>;
+}
+
 /** Reads a PEM file and builds its object, or throws a FileProblem naming the key, path and errno. */
-async function loadPem<T>(key: string, path: string, what: string, fix: string, make: (pem: string) => T) {
+function loadPem<T>(
+  key: string,
+  path: string,
+  what: string,
+  fix: string,
+  make: (pem: string) => T,
+): PemFile<T> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -21,7 +41,7 @@ async function loadPem<T>(key: string, path: string, what: string, fix: string, 
     throw new FileProblem(`${key}: cannot read "${path}" (${errnoOf(error)}): ${fix}`);
   }
   try {
-    return make(text);
+    return { pem: text, parsed: make(text) };
   } catch (error) {
     const reason = errnoOf(error).split("\n")[0];
     const next =
@@ -32,10 +52,10 @@ async function loadPem<T>(key: string, path: string, what: string, fix: string, 
   }
 }
 
-/** Runs one check, turning its FileProblem into a line of `problems`; other errors are bugs and propagate. */
-async function collect<T>(problems: string[], check: () => Promise<T>): Promise<T | undefined> {
+/** Runs one load, turning its FileProblem into a line of `problems`; other errors are bugs and propagate. */
+function collect<T>(problems: string[], load: () => T): T | undefined {
   try {
-    return await check();
+    return load();
   } catch (error) {
     if (!(error instanceof FileProblem)) throw error;
     problems.push(error.message);
@@ -43,39 +63,41 @@ async function collect<T>(problems: string[], check: () => Promise<T>): Promise<
   }
 }
 
-/** The TLS files exist, are PEM, the certificate has not expired, the key is unencrypted and matches it, the CA parses. */
-export async function checkTlsFiles(tls: Config["tls"]): Promise<string[]> {
+const certificate = (pem: string) => new X509Certificate(pem);
+
+/**
+ * Reads the configured certificate, key and CA once: they exist, are PEM, the certificate has not
+ * expired, the key is unencrypted and matches it, the CA parses. Used by validate-config and start.
+ */
+export function readTlsFiles(tls: Config["tls"]): TlsFiles {
   const problems: string[] = [];
   const { cert_file: certFile, key_file: keyFile, ca_file: caFile } = tls;
-  const cert: X509Certificate | undefined = certFile
-    ? await collect(problems, () =>
-        loadPem(
-          "tls.cert_file",
-          certFile,
-          "a PEM certificate",
-          NO_CERT_FIX,
-          (pem) => new X509Certificate(pem),
-        ),
+  const cert = certFile
+    ? collect(problems, () =>
+        loadPem("tls.cert_file", certFile, "a PEM certificate", NO_CERT_FIX, certificate),
       )
     : undefined;
-  const key: KeyObject | undefined = keyFile
-    ? await collect(problems, () =>
+  const key = keyFile
+    ? collect(problems, () =>
         loadPem("tls.key_file", keyFile, "an unencrypted PEM private key", NO_CERT_FIX, createPrivateKey),
       )
     : undefined;
-  if (cert && Date.parse(cert.validTo) <= Date.now()) {
-    problems.push(`tls.cert_file: "${certFile}" expired on ${cert.validTo}: renew the certificate`);
+  if (cert && Date.parse(cert.parsed.validTo) <= Date.now()) {
+    problems.push(`tls.cert_file: "${certFile}" expired on ${cert.parsed.validTo}: renew the certificate`);
   }
-  if (cert && key && !cert.checkPrivateKey(key)) {
+  if (cert && key && !cert.parsed.checkPrivateKey(key.parsed)) {
     problems.push(
       `tls.key_file: "${keyFile}" does not match the certificate in "${certFile}": use the key the certificate was issued for`,
     );
   }
-  if (caFile) {
-    const fix = "create it or fix the path, or remove tls.ca_file";
-    await collect(problems, () =>
-      loadPem("tls.ca_file", caFile, "a PEM certificate", fix, (pem) => new X509Certificate(pem)),
-    );
-  }
-  return problems;
+  const caFix = "create it or fix the path, or remove tls.ca_file";
+  const ca = caFile
+    ? collect(problems, () => loadPem("tls.ca_file", caFile, "a PEM certificate", caFix, certificate))
+    : undefined;
+  return { problems, cert, key, ca };
+}
+
+/** The problems of the configured TLS files ([] = fine). */
+export async function checkTlsFiles(tls: Config["tls"]): Promise<string[]> {
+  return readTlsFiles(tls).problems;
 }

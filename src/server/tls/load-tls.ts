@@ -1,5 +1,6 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import type { X509Certificate } from "node:crypto";
+import { statSync } from "node:fs";
+import { readTlsFiles } from "../../config/check-tls.ts";
 import type { Config } from "../../config/schema.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -28,72 +29,34 @@ const DAY_MS = 86_400_000;
 export function loadTls(config: Config, logger: Logger): TlsMaterial {
   const tls = config.tls;
   const base = { minVersion: tls.min_version, requireClientCerts: tls.require_client_certs };
-  const ca = tls.ca_file === undefined ? undefined : readCa(tls.ca_file);
-  if (tls.cert_file === undefined || tls.key_file === undefined) {
+  const files = readTlsFiles(tls);
+  if (files.problems.length > 0) throw new NorcError(files.problems.join("\n"), ExitCode.config);
+  const ca = files.ca?.pem;
+  const { cert, key } = files;
+  if (cert === undefined || key === undefined) {
     const generated = ensureDefaultCertificate(config.storage.data_dir, logger);
     return { ...base, ...generated, ca, generated: true };
   }
-  const cert = readPem(tls.cert_file, "cert_file");
-  const key = readPem(tls.key_file, "key_file");
-  const x509 = parseCertificate(cert, tls.cert_file, "cert_file");
-  const keyObject = parseKey(key, tls.key_file);
-  if (!x509.checkPrivateKey(keyObject)) {
-    throw configError(
-      `key_file "${tls.key_file}" does not match cert_file "${tls.cert_file}": configure the key the certificate was issued for`,
-    );
-  }
-  checkValidity(x509, tls.cert_file, logger);
-  warnIfKeyExposed(tls.key_file, logger);
-  return { ...base, cert, key, ca, fingerprint: x509.fingerprint256, generated: false };
-}
-
-function readPem(path: string, key: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "error";
-    throw configError(
-      `cannot read ${key} "${path}" (${code}): create it or fix its permissions${key === "ca_file" ? "" : `, or remove tls.cert_file and tls.key_file to use a generated self-signed certificate`}`,
-    );
-  }
-}
-
-function readCa(path: string): string {
-  const pem = readPem(path, "ca_file");
-  parseCertificate(pem, path, "ca_file");
-  return pem;
-}
-
-function parseCertificate(pem: string, path: string, key: string): X509Certificate {
-  try {
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate block");
-    return new X509Certificate(pem);
-  } catch {
-    throw configError(
-      `${key} "${path}" is not a PEM certificate: give a file with a "-----BEGIN CERTIFICATE-----" block`,
-    );
-  }
-}
-
-function parseKey(pem: string, path: string): KeyObject {
-  try {
-    if (!pem.includes("-----BEGIN")) throw new Error("no PEM block");
-    return createPrivateKey(pem);
-  } catch {
-    throw configError(
-      `key_file "${path}" is not an unencrypted PEM private key: give a file with a "-----BEGIN PRIVATE KEY-----" block`,
-    );
-  }
+  checkValidity(cert.parsed, String(tls.cert_file), logger);
+  warnIfKeyExposed(String(tls.key_file), logger);
+  return {
+    ...base,
+    cert: cert.pem,
+    key: key.pem,
+    ca,
+    fingerprint: cert.parsed.fingerprint256,
+    generated: false,
+  };
 }
 
 function checkValidity(x509: X509Certificate, path: string, logger: Logger): void {
   const now = Date.now();
   const notAfter = Date.parse(x509.validTo);
-  if (notAfter <= now) {
-    throw configError(`cert_file "${path}" expired on ${x509.validTo}: renew the certificate`);
-  }
   if (Date.parse(x509.validFrom) > now) {
-    throw configError(`cert_file "${path}" is not valid before ${x509.validFrom}: check the system clock`);
+    throw new NorcError(
+      `tls.cert_file: "${path}" is not valid before ${x509.validFrom}: check the system clock`,
+      ExitCode.config,
+    );
   }
   const daysLeft = Math.floor((notAfter - now) / DAY_MS);
   if (daysLeft < EXPIRY_WARNING_DAYS) {
@@ -109,8 +72,4 @@ function warnIfKeyExposed(path: string, logger: Logger): void {
       `key_file "${path}" is readable by group or others (mode ${mode.toString(8).padStart(3, "0")}): run chmod 600 on it`,
     );
   }
-}
-
-function configError(message: string): NorcError {
-  return new NorcError(message, ExitCode.config);
 }

@@ -47,7 +47,7 @@ test("an expired certificate is a config error naming the file and the fix", () 
   const expired = pair("expired", { validDays: 10, now: new Date(Date.now() - 400 * 86_400_000) });
   const error = failure(() => loadTls(configWith(expired), memoryLogger()));
   expect(error.exitCode).toBe(78);
-  expect(error.message).toContain(`cert_file "${expired.cert}" expired on`);
+  expect(error.message).toContain(`tls.cert_file: "${expired.cert}" expired on`);
   expect(error.message).toContain("renew the certificate");
 });
 
@@ -55,12 +55,12 @@ test("a key that does not match, and a file that is not PEM, are config errors",
   const one = pair("one", { validDays: 100 });
   const two = pair("two", { validDays: 100 });
   const mismatch = failure(() => loadTls(configWith({ cert: one.cert, key: two.key }), memoryLogger()));
-  expect(mismatch.message).toContain(`key_file "${two.key}" does not match cert_file "${one.cert}"`);
+  expect(mismatch.message).toContain(`tls.key_file: "${two.key}" does not match the certificate in "${one.cert}"`);
   const notPem = join(dir.path, "not-pem.crt");
   writeFileSync(notPem, "hello\n");
   const error = failure(() => loadTls(configWith({ cert: notPem, key: one.key }), memoryLogger()));
   expect(error.exitCode).toBe(78);
-  expect(error.message).toContain(`cert_file "${notPem}" is not a PEM certificate`);
+  expect(error.message).toContain(`tls.cert_file: "${notPem}" is not a PEM certificate`);
 });
 
 test("a certificate expiring within 30 days and a key readable by others are warnings", () => {
