@@ -55,7 +55,9 @@ test("a key that does not match, and a file that is not PEM, are config errors",
   const one = pair("one", { validDays: 100 });
   const two = pair("two", { validDays: 100 });
   const mismatch = failure(() => loadTls(configWith({ cert: one.cert, key: two.key }), memoryLogger()));
-  expect(mismatch.message).toContain(`tls.key_file: "${two.key}" does not match the certificate in "${one.cert}"`);
+  expect(mismatch.message).toContain(
+    `tls.key_file: "${two.key}" does not match the certificate in "${one.cert}"`,
+  );
   const notPem = join(dir.path, "not-pem.crt");
   writeFileSync(notPem, "hello\n");
   const error = failure(() => loadTls(configWith({ cert: notPem, key: one.key }), memoryLogger()));
