@@ -36,6 +36,12 @@ export function localAddress(bind: string): string {
  * config says unless --plain, trusting --ca, or the configured/generated certificate, or --insecure.
  */
 export function probeOptions(flags: ProbeFlags, config: Config): ConnectOptions {
+  if (flags.target === undefined && config.network.port === 0) {
+    throw new NorcError(
+      'network.port is 0 (any free port), so the listen address is not known: give it, e.g. norc-server probe 127.0.0.1:PORT with the port from the server\'s "listening on" line',
+      ExitCode.usage,
+    );
+  }
   const { host, port } =
     flags.target === undefined
       ? { host: localAddress(config.network.bind_address), port: config.network.port }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { NcpClientError } from "../../src/client/client-error.ts";
 import { connectNcp } from "../../src/client/ncp-client.ts";
 import { randomBytes } from "../../src/protocol/bytes.ts";
@@ -220,6 +221,30 @@ describe("norc-server probe", () => {
     const result = await runBinary(["probe", `127.0.0.1:${port}`, "--plain"]);
     expect(result.exitCode).toBe(69);
     expect(result.stderr).toContain("cannot connect");
+  });
+
+  test("an explicit target is probed even when the local config is broken (with a warning)", async () => {
+    const dir = tempDir("norc-probe-broken-");
+    try {
+      writeFileSync(join(dir.path, "config.toml"), "[network]\nprot = 1\n");
+      const result = await runBinary(["probe", `127.0.0.1:${tlsServer.port}`, "--insecure"], {
+        cwd: dir.path,
+      });
+      expect(result.exitCode).toBe(0);
+      expect(result.stderr).toContain("the local configuration is invalid");
+      expect(result.stdout).toContain("OK");
+      const local = await runBinary(["probe", "--insecure"], { cwd: dir.path });
+      expect(local.exitCode).toBe(78);
+      expect(local.stderr).toContain("network.prot");
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("with no target and network.port = 0, probe asks for the address (exit 64)", async () => {
+    const result = await runBinary(["probe", "-p", "0"]);
+    expect(result.exitCode).toBe(64);
+    expect(result.stderr).toContain("network.port is 0 (any free port)");
   });
 
   test("a TLS server probed without trusting its certificate: exit 1, suggests --insecure or --ca", async () => {

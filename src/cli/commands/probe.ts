@@ -3,8 +3,9 @@ import type { NcpClientError } from "../../client/client-error.ts";
 import { type ProbeReport, probeServer } from "../../client/probe-server.ts";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { loadConfig } from "../../config/load-config.ts";
+import { type Config, defaultConfig } from "../../config/schema.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
-import { print } from "../output.ts";
+import { print, warn } from "../output.ts";
 import { probeOptions } from "../probe-target.ts";
 
 function formatReport(report: ProbeReport): string {
@@ -56,8 +57,8 @@ export default defineCommand({
     if (!Number.isInteger(count) || count < 1 || count > 10) {
       throw new NorcError(`--count must be a whole number from 1 to 10, got "${args.count}"`, ExitCode.usage);
     }
-    const { config } = await loadConfig(configSourceFromArgs(args));
     const target = typeof args.target === "string" && args.target !== "" ? args.target : undefined;
+    const config = await probeConfig(args, target !== undefined);
     const options = probeOptions(
       {
         target,
@@ -86,3 +87,19 @@ export default defineCommand({
     );
   },
 });
+
+/**
+ * The config that gives the probe its defaults. With an explicit target a broken local config
+ * does not stop the probe: it says so and uses the built-in defaults (TLS on).
+ */
+async function probeConfig(args: Record<string, unknown>, explicitTarget: boolean): Promise<Config> {
+  try {
+    return (await loadConfig(configSourceFromArgs(args))).config;
+  } catch (error) {
+    if (!explicitTarget || !(error instanceof NorcError) || error.exitCode !== ExitCode.config) throw error;
+    warn(
+      "the local configuration is invalid (norc-server validate-config lists why): probing with the built-in defaults",
+    );
+    return defaultConfig();
+  }
+}

@@ -28,3 +28,12 @@ test("defaults follow the config: TLS on unless --plain; --insecure and --pin pa
   });
   expect(probeOptions({ insecure: false, plain: false, ca: "/ca.pem" }, config).tls?.caFile).toBe("/ca.pem");
 });
+
+test("with no target, a config listening on port 0 is a usage error that says to give the address", () => {
+  const config = defaultConfig();
+  config.network.port = 0;
+  expect(() => probeOptions({ insecure: true, plain: false }, config)).toThrow(
+    "network.port is 0 (any free port)",
+  );
+  expect(probeOptions({ target: "127.0.0.1:9444", insecure: true, plain: false }, config).port).toBe(9444);
+});
