@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { HOMEPAGE, LICENSE, packageVersion, parseChecksums, releaseBaseUrl } from "./release-info.ts";
+import { HOMEPAGE, LICENSE, releaseBaseUrl, type WriteOutcome, writeFromChecksums } from "./release-info.ts";
 import { archiveName, findTarget } from "./targets.ts";
 
 /** Which archive each Homebrew platform block installs. */
@@ -84,16 +84,8 @@ end
 }
 
 /** Writes `<outDir>/norc-server.rb` when `sums` lists every asset it needs. */
-export async function writeFormula(
-  outDir: string,
-  sumsText: string,
-): Promise<{ written: boolean; path: string; reason?: string }> {
-  const path = join(outDir, "norc-server.rb");
-  const sums = parseChecksums(sumsText);
-  const missing = FORMULA_ASSETS.filter((asset) => !sums.has(asset));
-  if (missing.length > 0) return { written: false, path, reason: `not built: ${missing.join(", ")}` };
-  await Bun.write(path, formulaText(await packageVersion(), sums));
-  return { written: true, path };
+export function writeFormula(outDir: string, sumsText: string): Promise<WriteOutcome> {
+  return writeFromChecksums(join(outDir, "norc-server.rb"), sumsText, FORMULA_ASSETS, formulaText);
 }
 
 if (import.meta.main) {

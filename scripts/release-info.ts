@@ -24,3 +24,27 @@ export function parseChecksums(text: string): Map<string, string> {
   }
   return sums;
 }
+
+/** What writing a generated release file did: written, or why not. */
+export interface WriteOutcome {
+  written: boolean;
+  path: string;
+  reason?: string;
+}
+
+/**
+ * Writes `path` from SHA256SUMS when `sums` lists every asset in `assets`; `render` gets the
+ * package version and the checksums. Shared by the Homebrew formula and the Scoop manifest.
+ */
+export async function writeFromChecksums(
+  path: string,
+  sumsText: string,
+  assets: readonly string[],
+  render: (version: string, sums: Map<string, string>) => string,
+): Promise<WriteOutcome> {
+  const sums = parseChecksums(sumsText);
+  const missing = assets.filter((asset) => !sums.has(asset));
+  if (missing.length > 0) return { written: false, path, reason: `not built: ${missing.join(", ")}` };
+  await Bun.write(path, render(await packageVersion(), sums));
+  return { written: true, path };
+}

@@ -3,9 +3,9 @@ import {
   DESCRIPTION,
   HOMEPAGE,
   LICENSE,
-  packageVersion,
-  parseChecksums,
   releaseBaseUrl,
+  type WriteOutcome,
+  writeFromChecksums,
 } from "./release-info.ts";
 import { archiveDir, archiveName, binaryName, findTarget } from "./targets.ts";
 
@@ -55,16 +55,13 @@ export function manifest(version: string, sums: Map<string, string>): Record<str
 }
 
 /** Writes `<outDir>/norc-server.json` when `sums` lists both Windows archives. */
-export async function writeManifest(
-  outDir: string,
-  sumsText: string,
-): Promise<{ written: boolean; path: string; reason?: string }> {
-  const path = join(outDir, "norc-server.json");
-  const sums = parseChecksums(sumsText);
-  const missing = MANIFEST_ASSETS.filter((asset) => !sums.has(asset));
-  if (missing.length > 0) return { written: false, path, reason: `not built: ${missing.join(", ")}` };
-  await Bun.write(path, `${JSON.stringify(manifest(await packageVersion(), sums), null, 4)}\n`);
-  return { written: true, path };
+export function writeManifest(outDir: string, sumsText: string): Promise<WriteOutcome> {
+  return writeFromChecksums(
+    join(outDir, "norc-server.json"),
+    sumsText,
+    MANIFEST_ASSETS,
+    (version, sums) => `${JSON.stringify(manifest(version, sums), null, 4)}\n`,
+  );
 }
 
 if (import.meta.main) {
