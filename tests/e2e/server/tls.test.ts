@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { tempDir } from "../../helpers/binary.ts";
 import { listeningPort, writeConfig } from "../../helpers/server-config.ts";
 import { startServer } from "../../helpers/server-process.ts";
-import { tlsClient } from "../../helpers/tls-client.ts";
+import { type TlsClient, tlsClient } from "../../helpers/tls-client.ts";
 import { makeTlsFiles, type TlsFiles } from "../../helpers/tls-material.ts";
 
 let dir: ReturnType<typeof tempDir>;
@@ -48,24 +48,26 @@ describe("min_version", () => {
   });
 });
 
+/** Three openssl clients trusting the CA: with no certificate, a foreign one, and a CA-signed one. */
+function clientsByCertificate(port: number): [TlsClient, TlsClient, TlsClient] {
+  return [
+    tlsClient(port, ["-CAfile", files.caCert]),
+    tlsClient(port, ["-CAfile", files.caCert, "-cert", files.foreignCert, "-key", files.foreignKey]),
+    tlsClient(port, ["-CAfile", files.caCert, "-cert", files.clientCert, "-key", files.clientKey]),
+  ];
+}
+
 describe("require_client_certs = true", () => {
   test("no certificate and a foreign certificate are refused, a CA-signed one is accepted", async () => {
     const { server, port } = await serve({ ca_file: files.caCert, require_client_certs: true });
-    const clients = [
-      tlsClient(port, ["-CAfile", files.caCert]),
-      tlsClient(port, ["-CAfile", files.caCert, "-cert", files.foreignCert, "-key", files.foreignKey]),
-      tlsClient(port, ["-CAfile", files.caCert, "-cert", files.clientCert, "-key", files.clientKey]),
-    ];
+    const clients = clientsByCertificate(port);
     try {
       expect(server.output()).toContain("client certs required");
-      const [none, foreign, signed] = clients as [
-        ReturnType<typeof tlsClient>,
-        ...ReturnType<typeof tlsClient>[],
-      ];
+      const [none, foreign, signed] = clients;
       expect(await none.exitWithin(10_000)).toBeDefined();
-      expect(await foreign?.exitWithin(10_000)).toBeDefined();
+      expect(await foreign.exitWithin(10_000)).toBeDefined();
       await server.waitFor(/client certificate of 127\.0\.0\.1:\d+: CN=norc-test-client/);
-      expect(signed?.child.exitCode).toBeNull();
+      expect(signed.child.exitCode).toBeNull();
       const failures = () =>
         server.output().match(/TLS handshake with 127\.0\.0\.1:\d+ failed/g)?.length ?? 0;
       for (let waited = 0; failures() < 2 && waited < 10_000; waited += 20) await Bun.sleep(20);
@@ -81,18 +83,10 @@ describe("require_client_certs = true", () => {
 describe("ca_file with require_client_certs = false", () => {
   test("no certificate is accepted, a CA-signed one is accepted and its subject logged, a foreign one refused", async () => {
     const { server, port } = await serve({ ca_file: files.caCert, require_client_certs: false });
-    const clients = [
-      tlsClient(port, ["-CAfile", files.caCert]),
-      tlsClient(port, ["-CAfile", files.caCert, "-cert", files.foreignCert, "-key", files.foreignKey]),
-      tlsClient(port, ["-CAfile", files.caCert, "-cert", files.clientCert, "-key", files.clientKey]),
-    ];
+    const clients = clientsByCertificate(port);
     try {
       expect(server.output()).toContain("client certs optional");
-      const [none, foreign, signed] = clients as [
-        ReturnType<typeof tlsClient>,
-        ReturnType<typeof tlsClient>,
-        ReturnType<typeof tlsClient>,
-      ];
+      const [none, foreign, signed] = clients;
       await server.waitFor(/client certificate of 127\.0\.0\.1:\d+: CN=norc-test-client/);
       await server.waitFor(/TLS handshake with 127\.0\.0\.1:\d+ failed: client certificate not valid/);
       expect(await foreign.exitWithin(10_000)).toBeDefined();
