@@ -8,6 +8,8 @@ import { splitAtHeaders } from "../config/toml-lines.ts";
 import { type InstancePaths, instancePaths } from "../daemon/instance-paths.ts";
 import { NorcError } from "../errors.ts";
 import type { ListenInfo } from "../server/server-handle.ts";
+import { errnoCode } from "../util/errno.ts";
+import { formatHostPort } from "../util/host-port.ts";
 
 /** What a lifecycle command needs to find and stop an instance. */
 export interface InstanceTarget {
@@ -53,7 +55,7 @@ async function pidFileOfInvalidConfig(source: ConfigSource): Promise<string | un
   try {
     fromFile = pidFileInText(readLimited(resolve(source.cwd, source.path), source.path));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") return undefined;
+    if (errnoCode(error) !== "ENOENT") return undefined;
   }
   if (fromFile === null) return undefined;
   const chosen = source.env.NORC_DAEMON_PID_FILE || fromFile || defaultConfig().daemon.pid_file;
@@ -82,7 +84,5 @@ function pidFileInText(text: string): unknown {
 
 /** `127.0.0.1:8443` or `[::1]:8443`. */
 export function formatAddress(listen: ListenInfo): string {
-  return listen.address.includes(":")
-    ? `[${listen.address}]:${listen.port}`
-    : `${listen.address}:${listen.port}`;
+  return formatHostPort(listen.address, listen.port);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { ConnectOptions } from "../client/ncp-client.ts";
+import { dataDirLayout } from "../config/data-dir.ts";
 import type { Config } from "../config/schema.ts";
 import { ExitCode, NorcError } from "../errors.ts";
 
@@ -49,7 +49,7 @@ export function probeOptions(flags: ProbeFlags, config: Config): ConnectOptions 
   const useTls = !flags.plain && (config.tls.enabled || flags.ca !== undefined || flags.insecure);
   const options: ConnectOptions = { host, port, pin: flags.pin };
   if (!useTls) return options;
-  const generated = join(config.storage.data_dir, "tls", "server.crt");
+  const generated = dataDirLayout(config.storage.data_dir).tlsCert;
   const caFile =
     flags.ca ??
     (flags.insecure || flags.target !== undefined

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Socket } from "bun";
 import { fromHex } from "../protocol/bytes.ts";
+import { errnoText } from "../util/errno.ts";
 import { NcpClientError } from "./client-error.ts";
 import { ClientProtocol, type ConnectionInfo, type PingResult } from "./client-protocol.ts";
 import { MemoryTrustStore, type TrustStore } from "./trust-store.ts";
@@ -95,10 +96,7 @@ async function openSocket(
     try {
       ca = readFileSync(tls.caFile, "utf8");
     } catch (error) {
-      throw new NcpClientError(
-        "tls",
-        `cannot read CA file "${tls.caFile}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      );
+      throw new NcpClientError("tls", `cannot read CA file "${tls.caFile}" (${errnoText(error)})`);
     }
   }
   try {
@@ -138,7 +136,7 @@ async function openSocket(
       },
     });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const code = errnoText(error);
     throw new NcpClientError(
       "unreachable",
       `cannot connect to ${endpoint} (${code}): is the server running and listening there?`,

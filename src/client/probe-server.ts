@@ -1,3 +1,4 @@
+import { formatHostPort } from "../util/host-port.ts";
 import { NcpClientError } from "./client-error.ts";
 import type { ConnectionInfo } from "./client-protocol.ts";
 import { type ConnectOptions, connectNcp } from "./ncp-client.ts";
@@ -18,9 +19,7 @@ export type ProbeOutcome =
 
 /** Connects, completes the handshake, sends `count` TimeSync pings one after another, and closes. */
 export async function probeServer(options: ConnectOptions, count: number): Promise<ProbeOutcome> {
-  const target = options.host.includes(":")
-    ? `[${options.host}]:${options.port}`
-    : `${options.host}:${options.port}`;
+  const target = formatHostPort(options.host, options.port);
   try {
     const connection = await connectNcp(options);
     const rtts: number[] = [];

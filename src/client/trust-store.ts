@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 
 /** Where a client remembers server identities for trust on first use (§4.5), per "host:port". */
 export interface TrustStore {
@@ -40,8 +41,6 @@ export class FileTrustStore implements TrustStore {
     if (known[endpoint] !== undefined) return;
     known[endpoint] = fingerprint;
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(known, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temp, this.file);
+    writeFileAtomic(this.file, `${JSON.stringify(known, null, 2)}\n`, 0o600);
   }
 }

@@ -1,9 +1,6 @@
 import { accessSync, constants, type Stats, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-
-function errnoOf(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? String(error);
-}
+import { errnoText } from "../util/errno.ts";
 
 /** The errno of `access(path, mode)`, or undefined when allowed. */
 function denied(path: string, mode: number): string | undefined {
@@ -11,7 +8,7 @@ function denied(path: string, mode: number): string | undefined {
     accessSync(path, mode);
     return undefined;
   } catch (error) {
-    return errnoOf(error);
+    return errnoText(error);
   }
 }
 
@@ -20,7 +17,7 @@ function statOrErrno(path: string): Stats | string {
   try {
     return statSync(path);
   } catch (error) {
-    return errnoOf(error);
+    return errnoText(error);
   }
 }
 

@@ -1,13 +1,10 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { errnoText } from "../util/errno.ts";
 import type { Config } from "./schema.ts";
 
 /** A problem found while checking one file, already worded for the operator. */
 class FileProblem extends Error {}
-
-function errnoOf(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-}
 
 const NO_CERT_FIX =
   "create it or fix the path, or remove tls.cert_file and tls.key_file to use a generated self-signed certificate";
@@ -38,12 +35,12 @@ function loadPem<T>(
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new FileProblem(`${key}: cannot read "${path}" (${errnoOf(error)}): ${fix}`);
+    throw new FileProblem(`${key}: cannot read "${path}" (${errnoText(error)}): ${fix}`);
   }
   try {
     return { pem: text, parsed: make(text) };
   } catch (error) {
-    const reason = errnoOf(error).split("\n")[0];
+    const reason = errnoText(error).split("\n")[0];
     const next =
       reason === "ERR_MISSING_PASSPHRASE"
         ? `it is encrypted: decrypt it (openssl pkey -in "${path}" -out server.key) and point ${key} at the result`

@@ -1,5 +1,6 @@
 import type * as v from "valibot";
 import { closestMatch } from "../text/closest-match.ts";
+import { isTable } from "../util/is-table.ts";
 import { keysAt, unknownKeyPaths } from "./schema-keys.ts";
 import { lineOf } from "./toml-lines.ts";
 
@@ -23,10 +24,6 @@ export function showValue(value: unknown): string {
 
 function pathOf(issue: Issue): (string | number)[] {
   return (issue.path ?? []).map((item) => item.key as string | number);
-}
-
-function isTable(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 function valueAt(root: unknown, path: readonly (string | number)[]): unknown {

@@ -1,10 +1,7 @@
+import { isTable } from "../util/is-table.ts";
 import { expectedKind } from "./schema-keys.ts";
 
 type Table = Record<string, unknown>;
-
-function isTable(value: unknown): value is Table {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
 
 /** A copy without keys whose value is an empty (or blank) string: "" means unset, so the default applies. */
 export function dropEmpty(table: Table): Table {

@@ -1,6 +1,8 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { parseTOML } from "confbox";
 import { ExitCode, NorcError } from "../errors.ts";
+import { errnoCode } from "../util/errno.ts";
+import { isTable } from "../util/is-table.ts";
 import { keyLines, splitAtHeaders } from "./toml-lines.ts";
 
 /** A config file as read: its data, the lines of its keys, and syntax errors (FILE:LINE:COL: ...). */
@@ -27,7 +29,7 @@ export async function readConfigFile(
     text = readLimited(path, shownAs);
   } catch (error) {
     if (error instanceof NorcError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    const code = errnoCode(error) ?? "error";
     if (code === "ENOENT" && !explicit) return undefined;
     throw new NorcError(readFailure(shownAs, code), ExitCode.config);
   }
@@ -97,10 +99,6 @@ function parseByTable(text: string, shownAs: string, wholeError: unknown) {
   const whole = syntaxError(shownAs, wholeError, 0);
   if (!syntaxErrors.includes(whole)) syntaxErrors.unshift(whole);
   return { data, syntaxErrors };
-}
-
-function isTable(value: unknown): value is Table {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 /** A deep copy with ordinary prototypes (confbox returns null-prototype objects with a symbol key). */

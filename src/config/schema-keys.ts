@@ -1,3 +1,4 @@
+import { isTable } from "../util/is-table.ts";
 import { ConfigSchema } from "./schema.ts";
 
 /** The shape of a valibot schema that this module looks into (optional wrappers and object entries). */
@@ -30,10 +31,6 @@ export function expectedKind(dottedPath: string): "number" | "boolean" | "string
   if (node === undefined) return undefined;
   if (node.type === "number" || node.type === "boolean") return node.type;
   return node.entries ? undefined : "string";
-}
-
-function isTable(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 /** Every key of `input` the schema does not know, as paths (valibot's strictObject reports only the first). */

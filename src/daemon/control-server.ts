@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { chmodSync, existsSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { errorMessage } from "../errors.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 import type { ControlHandler, ControlReply, ControlRequest } from "./control-protocol.ts";
 import { type ControlEndpoint, endpointFile } from "./instance-paths.ts";
 
@@ -87,9 +88,7 @@ function socketHandlers(handler: ControlHandler, token: string | undefined) {
 }
 
 function writeTokenFile(file: string, port: number, token: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify({ port, token, pid: process.pid })}\n`, { mode: 0o600 });
-  renameSync(temp, file);
+  writeFileAtomic(file, `${JSON.stringify({ port, token, pid: process.pid })}\n`, 0o600);
 }
 
 async function answer(

@@ -1,4 +1,5 @@
-import { existsSync, unlinkSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { unlinkQuietly } from "../util/atomic-write.ts";
 import { ControlUnavailable, sendControl } from "./control-client.ts";
 import type { InstanceStatus } from "./control-protocol.ts";
 import { releaseLock } from "./instance-lock.ts";
@@ -57,12 +58,4 @@ export async function waitForExit(pids: number[], timeoutMs: number): Promise<bo
     await Bun.sleep(50);
   }
   return true;
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // not there
-  }
 }

@@ -1,4 +1,6 @@
 import { readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { unlinkQuietly } from "../util/atomic-write.ts";
+import { errnoCode } from "../util/errno.ts";
 import { isAlive, isNorcServer } from "./process-probe.ts";
 
 /** The outcome of trying to become the one instance for a PID file. */
@@ -55,7 +57,7 @@ function tryCreate(path: string, pid: number): boolean {
     writeFileSync(path, `${pid}\n`, { flag: "wx", mode: 0o600 });
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    if (errnoCode(error) === "EEXIST") return false;
     throw error;
   }
 }
@@ -96,13 +98,5 @@ function ageMs(path: string): number {
     return Date.now() - statSync(path).mtimeMs;
   } catch {
     return 0;
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // gone already
   }
 }

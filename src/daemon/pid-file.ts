@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, unlinkSync } from "node:fs";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 
 /** The pid a PID (or lock) file names, or undefined when it is missing, empty or garbled. */
 export function readPidFile(path: string): number | undefined {
@@ -14,9 +15,7 @@ export function readPidFile(path: string): number | undefined {
 
 /** Writes `pid` atomically (temp file + rename, mode 0640): readers never see a partial file. */
 export function writePidFile(path: string, pid: number): void {
-  const temp = `${path}.${pid}.tmp`;
-  writeFileSync(temp, `${pid}\n`, { mode: 0o640 });
-  renameSync(temp, path);
+  writeFileAtomic(path, `${pid}\n`, 0o640);
 }
 
 /** Removes the PID file only if it still names `pid` (a newer instance's file is left alone). */

@@ -1,6 +1,7 @@
 import { chownSync, existsSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ExitCode, NorcError } from "../errors.ts";
+import { lookupGroup, lookupUser } from "../util/accounts.ts";
 
 /** The numeric identity `daemon.user` / `daemon.group` name. */
 export interface Identity {
@@ -21,14 +22,21 @@ export function resolveIdentity(user: string, group?: string): Identity | undefi
       ExitCode.config,
     );
   }
-  const uid = idNumber(
-    ["-u", user],
-    `daemon.user "${user}" does not exist: create the account or fix daemon.user`,
-  );
-  const gid =
-    group === undefined
-      ? idNumber(["-g", user], `cannot find the primary group of daemon.user "${user}"`)
-      : groupId(group);
+  const account = lookupUser(user);
+  if (account === undefined) {
+    throw new NorcError(
+      `daemon.user "${user}" does not exist: create the account or fix daemon.user`,
+      ExitCode.config,
+    );
+  }
+  const { uid } = account;
+  const gid = group === undefined ? account.gid : lookupGroup(group);
+  if (gid === undefined) {
+    throw new NorcError(
+      `daemon.group "${group}" does not exist: create the group or fix daemon.group`,
+      ExitCode.config,
+    );
+  }
   if (process.getuid?.() === uid && process.getgid?.() === gid) return undefined;
   if (process.getuid?.() !== 0) {
     throw new NorcError(
@@ -59,36 +67,5 @@ export function chownTree(path: string, identity: Identity): void {
     const child = join(path, name);
     if (lstatSync(child).isSymbolicLink()) continue;
     chownTree(child, identity);
-  }
-}
-
-function idNumber(args: string[], problem: string): number {
-  const value = Number.parseInt(commandOutput(["id", ...args]).trim(), 10);
-  if (!Number.isInteger(value)) throw new NorcError(problem, ExitCode.config);
-  return value;
-}
-
-function groupId(group: string): number {
-  if (/^\d+$/.test(group)) return Number(group);
-  const gid = Number.parseInt(commandOutput(["getent", "group", group]).split(":")[2] ?? "", 10);
-  if (Number.isInteger(gid)) return gid;
-  if (process.platform === "darwin") {
-    const dscl = commandOutput(["dscl", ".", "-read", `/Groups/${group}`, "PrimaryGroupID"]);
-    const macGid = Number.parseInt(dscl.split(":")[1]?.trim() ?? "", 10);
-    if (Number.isInteger(macGid)) return macGid;
-  }
-  throw new NorcError(
-    `daemon.group "${group}" does not exist: create the group or fix daemon.group`,
-    ExitCode.config,
-  );
-}
-
-/** stdout of a successful command, "" when it fails or does not exist on this system. */
-function commandOutput(cmd: string[]): string {
-  try {
-    const result = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "ignore" });
-    return result.exitCode === 0 ? result.stdout.toString() : "";
-  } catch {
-    return "";
   }
 }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
+import { errnoCode } from "../util/errno.ts";
 
 /** True when a process with this pid exists and is not a zombie (signal 0; EPERM still means it exists). */
 export function isAlive(pid: number): boolean {
@@ -7,7 +8,7 @@ export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+    if (errnoCode(error) !== "EPERM") return false;
   }
   return !isZombie(pid);
 }

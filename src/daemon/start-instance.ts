@@ -2,9 +2,10 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ConfigSource } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
-import { ExitCode, errorMessage, NorcError } from "../errors.ts";
+import { ExitCode, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
 import { runWorker, type WorkerOptions } from "../server/run-worker.ts";
+import { errnoText } from "../util/errno.ts";
 import type { StartRecord } from "./control-protocol.ts";
 import { type ControlServer, tryStartControlServer } from "./control-server.ts";
 import { supervisorControl, workerControl } from "./instance-control.ts";
@@ -81,7 +82,7 @@ function takeLock(pidFile: string, lockFile: string): ReturnType<typeof acquireI
     mkdirSync(dirname(pidFile), { recursive: true, mode: 0o750 });
     return acquireInstanceLock(lockFile);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+    const code = errnoText(error);
     throw new NorcError(
       `cannot create the lock beside daemon.pid_file "${pidFile}" (${code}): make ${dirname(pidFile)} writable for this user, or set daemon.pid_file to a writable directory`,
       ExitCode.config,

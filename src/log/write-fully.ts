@@ -1,4 +1,5 @@
 import { writeSync } from "node:fs";
+import { errnoCode } from "../util/errno.ts";
 
 /**
  * Writes `data` to `fd`, looping over partial writes. A non-blocking pipe that is full (EAGAIN) is
@@ -10,7 +11,7 @@ export function writeFully(fd: number, data: Uint8Array, blocking: boolean): num
     try {
       offset += writeSync(fd, data, offset, data.length - offset);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      if (errnoCode(error) !== "EAGAIN") throw error;
       if (!blocking) break;
       Bun.sleepSync(1);
     }

@@ -15,18 +15,7 @@ export function fromHex(text: string): Uint8Array {
   return out;
 }
 
-/** One byte string made of `parts`, in order. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.length;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+export { concatBytes } from "../util/bytes.ts";
 
 const encoder = new TextEncoder();
 

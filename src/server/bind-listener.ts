@@ -1,7 +1,9 @@
 import type { TCPSocketListener } from "bun";
 import { ExitCode, errorMessage, NorcError } from "../errors.ts";
+import { errnoCode } from "../util/errno.ts";
+import { formatHostPort } from "../util/host-port.ts";
 import type { SocketData } from "./connection.ts";
-import { formatHostPort, type ListenerContext, listenOn } from "./listener.ts";
+import { type ListenerContext, listenOn } from "./listener.ts";
 import type { ListenInfo } from "./server-handle.ts";
 import type { TlsMaterial } from "./tls/load-tls.ts";
 
@@ -46,7 +48,7 @@ function probePort(address: string, port: number): number {
 
 /** A bind failure as a NorcError naming address and port (exit 75). */
 export function bindError(address: string, port: number, error: unknown): NorcError {
-  const code = (error as { code?: string }).code ?? "";
+  const code = errnoCode(error) ?? "";
   const where = formatHostPort(address, port);
   if (code === "EADDRINUSE") {
     return new NorcError(

@@ -1,25 +1,24 @@
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dataDirLayout } from "../config/data-dir.ts";
 import { errorMessage, NorcError } from "../errors.ts";
 import { toHex } from "../protocol/bytes.ts";
 import { rawPublicKey } from "../protocol/keys.ts";
 import type { ServerIdentity } from "../protocol/server-handshake.ts";
-
-/** The identity key file inside data_dir (PKCS#8 PEM, mode 0600). */
-export const IDENTITY_FILE = "server-identity.key";
+import { writeFileAtomic } from "../util/atomic-write.ts";
+import { errnoCode } from "../util/errno.ts";
 
 /**
  * The server's long-term Ed25519 identity (IKs, §4.5): read from `data_dir`, or generated on first
  * start (directory 0700, file 0600) and reused on every later start.
  */
 export function loadOrCreateIdentity(dataDir: string): ServerIdentity & { file: string; created: boolean } {
-  const file = join(dataDir, IDENTITY_FILE);
+  const file = dataDirLayout(dataDir).identityKey;
   let pem: string | undefined;
   try {
     pem = readFileSync(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+    if (errnoCode(error) !== "ENOENT") {
       throw new NorcError(
         `cannot read the server identity "${file}" (${errorMessage(error)}): fix its permissions or restore it from backup`,
       );
@@ -30,9 +29,7 @@ export function loadOrCreateIdentity(dataDir: string): ServerIdentity & { file: 
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync("ed25519");
     const created = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, created, { mode: 0o600, flag: "wx" });
-    renameSync(temp, file);
+    writeFileAtomic(file, created, 0o600);
     return { ...identityFromPem(created, file), file, created: true };
   } catch (error) {
     if (error instanceof NorcError) throw error;

@@ -1,5 +1,6 @@
 import type { Socket, TCPSocketListener, TCPSocketListenOptions } from "bun";
 import type { Logger } from "../log/logger.ts";
+import { formatHostPort } from "../util/host-port.ts";
 import { Connection, type SocketData } from "./connection.ts";
 import type { HandlerFactory } from "./connection-handler.ts";
 import type { ConnectionRegistry } from "./connection-registry.ts";
@@ -150,10 +151,4 @@ function clientSubject(socket: Socket<SocketData>): string | undefined {
 /** "ip:port", IPv4-mapped IPv6 shown as plain IPv4, other IPv6 in brackets. */
 export function peerOf(socket: Socket<SocketData>): string {
   return formatHostPort(socket.remoteAddress, socket.remotePort);
-}
-
-/** Formats an address and port as logged ("127.0.0.1:8443", "[::1]:8443"). */
-export function formatHostPort(address: string, port: number): string {
-  const plain = address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
-  return plain.includes(":") ? `[${plain}]:${port}` : `${plain}:${port}`;
 }

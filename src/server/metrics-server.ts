@@ -1,6 +1,6 @@
 import type { Server } from "bun";
 import type { Logger } from "../log/logger.ts";
-import { formatHostPort } from "./listener.ts";
+import { formatHostPort } from "../util/host-port.ts";
 import { type MetricsSample, renderMetrics } from "./render-metrics.ts";
 
 /** The [metrics] HTTP endpoint: /healthz, /readyz, /metrics. */

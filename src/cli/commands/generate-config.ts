@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { CONFIG_TEMPLATE } from "../../config/config-template.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
+import { errnoCode } from "../../util/errno.ts";
 import { print, say } from "../output.ts";
 import { configPathFromArgs } from "../shared-args.ts";
 
@@ -18,7 +19,7 @@ async function writeTemplate(path: string, shownAs: string, force: boolean): Pro
   try {
     file = await open(path, flags, 0o640);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    const code = errnoCode(error) ?? "error";
     if ((code === "EEXIST" || code === "EISDIR") && (await isDirectory(path))) {
       throw new NorcError(
         `"${shownAs}" is a directory: give a file path, e.g. -o ${join(shownAs, "config.toml")}`,

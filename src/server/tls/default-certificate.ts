@@ -1,8 +1,10 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dataDirLayout } from "../../config/data-dir.ts";
 import { ExitCode, errorMessage, NorcError } from "../../errors.ts";
 import type { Logger } from "../../log/logger.ts";
+import { writeFileAtomic } from "../../util/atomic-write.ts";
+import { errnoText } from "../../util/errno.ts";
 import { createSelfSignedCertificate } from "./create-self-signed.ts";
 
 const VALID_DAYS = 3650;
@@ -17,9 +19,7 @@ export function ensureDefaultCertificate(
   dataDir: string,
   logger: Logger,
 ): { cert: string; key: string; fingerprint: string } {
-  const dir = join(dataDir, "tls");
-  const certPath = join(dir, "server.crt");
-  const keyPath = join(dir, "server.key");
+  const { tlsDir: dir, tlsCert: certPath, tlsKey: keyPath } = dataDirLayout(dataDir);
   let existing = readExisting(certPath, keyPath, logger);
   if (!existing) {
     const made = createSelfSignedCertificate({
@@ -66,14 +66,10 @@ function readExisting(
 function writeFiles(dir: string, certPath: string, keyPath: string, certPem: string, keyPem: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const suffix = `.tmp-${process.pid}`;
-    writeFileSync(keyPath + suffix, keyPem, { mode: 0o600 });
-    chmodSync(keyPath + suffix, 0o600);
-    writeFileSync(certPath + suffix, certPem, { mode: 0o644 });
-    renameSync(keyPath + suffix, keyPath);
-    renameSync(certPath + suffix, certPath);
+    writeFileAtomic(keyPath, keyPem, 0o600);
+    writeFileAtomic(certPath, certPem, 0o644);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+    const code = errnoText(error);
     throw new NorcError(
       `cannot write the generated TLS certificate into "${dir}" (${code}): make storage.data_dir writable, or set tls.cert_file and tls.key_file`,
       ExitCode.config,

@@ -1,3 +1,5 @@
+import { concatBytes } from "../../util/bytes.ts";
+
 /**
  * A minimal DER (ASN.1 Distinguished Encoding Rules) encoder: just the types an X.509 v3
  * certificate needs. Each function returns the complete TLV bytes.
@@ -12,23 +14,12 @@ function lengthBytes(length: number): Uint8Array {
 
 /** One TLV with a raw tag byte. */
 export function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
-  const body = concatBytes(contents);
+  const body = concatBytes(...contents);
   const length = lengthBytes(body.length);
   const out = new Uint8Array(1 + length.length + body.length);
   out[0] = tag;
   out.set(length, 1);
   out.set(body, 1 + length.length);
-  return out;
-}
-
-/** Concatenates byte arrays. */
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
   return out;
 }
 

@@ -1,7 +1,11 @@
 import { expect, test } from "bun:test";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { IDENTITY_FILE, loadOrCreateIdentity } from "../../../src/server/identity.ts";
+import { loadOrCreateIdentity } from "../../../src/server/identity.ts";
+
+/** The documented file name of the identity key in data_dir. */
+const IDENTITY_FILE = "server-identity.key";
+
 import { tempDir } from "../../helpers/binary.ts";
 
 test("the identity is created on first start (dir 0700, file 0600) and reused afterwards", () => {

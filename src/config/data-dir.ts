@@ -1,0 +1,18 @@
+import { join } from "node:path";
+
+/**
+ * The layout of `storage.data_dir`, named once: what the server creates there and where.
+ * The directory itself is 0700; key files are 0600.
+ */
+export function dataDirLayout(dataDir: string) {
+  const tlsDir = join(dataDir, "tls");
+  return {
+    dir: dataDir,
+    /** The NCP-1 server identity IKs (PKCS#8 PEM, 0600). */
+    identityKey: join(dataDir, "server-identity.key"),
+    /** The generated self-signed certificate, used when tls.cert_file is not set. */
+    tlsDir,
+    tlsCert: join(tlsDir, "server.crt"),
+    tlsKey: join(tlsDir, "server.key"),
+  };
+}
