@@ -58,14 +58,23 @@ export async function runBinary(
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
+/**
+ * A port that is free now, below the ephemeral range (32768+): a port taken from there could be
+ * handed to an outgoing connection meanwhile, and a poll could connect to itself. Picked at random
+ * in 20000–32767 per process so parallel test files rarely collide, then checked by binding it.
+ */
 export async function freePort(host = "127.0.0.1"): Promise<number> {
-  return await new Promise((done, fail) => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (await canBind(host, port)) return port;
+  }
+  throw new Error(`no free port below 32768 on ${host}`);
+}
+
+function canBind(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
     const server = createServer();
-    server.once("error", fail);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => done(port));
-    });
+    server.once("error", () => done(false));
+    server.listen(port, host, () => server.close(() => done(true)));
   });
 }
