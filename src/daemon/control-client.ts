@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import type { ControlReply, ControlRequest } from "./control-protocol.ts";
 import { type ControlEndpoint, endpointFile } from "./instance-paths.ts";
+import { CONTROL_REPLY_MS } from "./timeouts.ts";
 
 /** The control channel could not be reached (no socket, refused, timed out). */
 export class ControlUnavailable extends Error {}
@@ -10,7 +11,7 @@ export class ControlUnavailable extends Error {}
 export function sendControl(
   endpoint: ControlEndpoint,
   request: ControlRequest,
-  timeoutMs = 10_000,
+  timeoutMs = CONTROL_REPLY_MS,
 ): Promise<ControlReply> {
   const where = endpointFile(endpoint);
   let socket: Socket;

@@ -1,6 +1,7 @@
 import type { ListenInfo } from "../server/server-handle.ts";
 import { DAEMON_STDIO_ENV, READY_FD_ENV, type ReadyMessage } from "./readiness.ts";
 import { selfCommand } from "./self-command.ts";
+import { READY_WAIT_MS } from "./timeouts.ts";
 
 /** The outcome of `start --daemon` as the CLI reports it. */
 export type DetachResult =
@@ -36,7 +37,7 @@ export async function startDetached(options: DetachOptions): Promise<DetachResul
   };
   const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
   const readyFd = child.stdio[3] as unknown as number;
-  const timeoutMs = options.timeoutMs ?? 120_000;
+  const timeoutMs = options.timeoutMs ?? READY_WAIT_MS;
   let timer: Timer | undefined;
   const timedOut = new Promise<"timeout">((done) => {
     timer = setTimeout(() => done("timeout"), timeoutMs);

@@ -2,6 +2,7 @@ import { ExitCode } from "../errors.ts";
 import { ControlUnavailable, sendControl } from "./control-client.ts";
 import { findInstance } from "./find-instance.ts";
 import type { InstancePaths } from "./instance-paths.ts";
+import { RELOAD_REPLY_MS } from "./timeouts.ts";
 
 /** What `reload` reports: result lines (stdout), problems (stderr), and its exit code. */
 export interface ReloadReport {
@@ -26,7 +27,7 @@ export async function reloadInstance(paths: InstancePaths): Promise<ReloadReport
     };
   }
   try {
-    const reply = await sendControl(paths.endpoint, { op: "reload" }, 60_000);
+    const reply = await sendControl(paths.endpoint, { op: "reload" }, RELOAD_REPLY_MS);
     if (!reply.ok) return { code: ExitCode.failure, lines: [], problems: [`reload failed: ${reply.error}`] };
     if (!("reload" in reply))
       return { code: ExitCode.failure, lines: [], problems: ["reload: unexpected answer from the server"] };

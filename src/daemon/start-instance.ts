@@ -4,7 +4,6 @@ import type { ConfigSource } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import { ExitCode, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
-import { runWorker, type WorkerOptions } from "../server/run-worker.ts";
 import { errnoText } from "../util/errno.ts";
 import type { StartRecord } from "./control-protocol.ts";
 import { type ControlServer, tryStartControlServer } from "./control-server.ts";
@@ -15,10 +14,8 @@ import { removePidFileIfOwned, writePidFile } from "./pid-file.ts";
 import { notifyStarter, READY_FD_ENV } from "./readiness.ts";
 import { STABLE_UPTIME_MS } from "./restart-policy.ts";
 import { Supervisor } from "./supervisor.ts";
+import { runWorker } from "./worker.ts";
 import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
-
-/** What the caller adds to the server (the protocol handler); passed through to runWorker. */
-export type ServerParts = Pick<WorkerOptions, "createHandlerFactory">;
 
 /** Signals the supervisor forwards to its worker. */
 const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1"];
@@ -29,12 +26,7 @@ const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "
  * itself, owns the control channel, and removes its files on the way out. `config` is the loaded
  * and checked config of `source` (read from `start.configFile`); the server reuses it.
  */
-export async function runInstance(
-  config: Config,
-  source: ConfigSource,
-  start: StartRecord,
-  server: ServerParts = {},
-): Promise<number> {
+export async function runInstance(config: Config, source: ConfigSource, start: StartRecord): Promise<number> {
   const paths = instancePaths(config.daemon.pid_file);
   const lock = takeLock(paths.pidFile, paths.lockFile);
   if (!lock.acquired) {
@@ -63,7 +55,6 @@ export async function runInstance(
     return await runWorker({
       source,
       loaded: { config, file: start.configFile },
-      createHandlerFactory: server.createHandlerFactory,
       onReady(listen, handle) {
         control = tryStartControlServer(paths.endpoint, workerControl(handle, start, startedAtMs));
         becomeWorkerIdentity(config, identity);

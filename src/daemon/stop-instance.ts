@@ -3,6 +3,7 @@ import { ControlUnavailable, sendControl } from "./control-client.ts";
 import { findInstance, removeLeftovers, waitForExit } from "./find-instance.ts";
 import type { InstancePaths } from "./instance-paths.ts";
 import { childrenOf, isAlive } from "./process-probe.ts";
+import { KILL_WAIT_MS } from "./timeouts.ts";
 
 /** What `stop` did, as lines for the operator, and its exit code. */
 export interface StopOutcome {
@@ -40,7 +41,7 @@ export async function stopInstance(
   const tree = describeTree(pids);
   if (options.force) {
     killAll(pids);
-    await waitForExit(pids, 10_000);
+    await waitForExit(pids, KILL_WAIT_MS);
     removeLeftovers(paths, found.pid);
     return { code: ExitCode.ok, notes: [`killed norc-server (${tree}) with SIGKILL`], warnings: [] };
   }
@@ -50,7 +51,7 @@ export async function stopInstance(
     return { code: ExitCode.ok, notes: [`norc-server stopped (${tree}; ${how})`], warnings: [] };
   }
   killAll(pids);
-  await waitForExit(pids, 10_000);
+  await waitForExit(pids, KILL_WAIT_MS);
   removeLeftovers(paths, found.pid);
   return {
     code: ExitCode.ok,

@@ -1,10 +1,9 @@
 import type { ConfigSource } from "../config/load-config.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { errorMessage } from "../errors.ts";
-import { runWorker } from "../server/run-worker.ts";
 import type { ServerHandle } from "../server/server-handle.ts";
 import { detachStdio } from "./readiness.ts";
-import type { ServerParts } from "./start-instance.ts";
+import { runWorker } from "./worker.ts";
 import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
 import type { WorkerMessage, WorkerRequest } from "./worker-ipc.ts";
 
@@ -12,12 +11,11 @@ import type { WorkerMessage, WorkerRequest } from "./worker-ipc.ts";
  * The server process under the supervisor: binds, drops privileges, reports ready over IPC, answers
  * status/reload questions, and shuts down gracefully if the supervisor goes away.
  */
-export async function runSupervisedWorker(source: ConfigSource, server: ServerParts = {}): Promise<number> {
+export async function runSupervisedWorker(source: ConfigSource): Promise<number> {
   const { config } = await loadConfig(source);
   const identity = workerIdentity(config);
   return await runWorker({
     source,
-    createHandlerFactory: server.createHandlerFactory,
     onReady(listen, handle) {
       becomeWorkerIdentity(config, identity);
       process.on("message", (message: WorkerRequest) => void answer(message, handle));

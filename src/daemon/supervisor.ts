@@ -3,7 +3,8 @@ import type { Logger } from "../log/logger.ts";
 import type { ListenInfo } from "../server/server-handle.ts";
 import { decideRestart, describeExit, type RestartPolicy } from "./restart-policy.ts";
 import { selfCommand } from "./self-command.ts";
-import { WORKER_ENV, type WorkerMessage, type WorkerRequest } from "./worker-ipc.ts";
+import { WORKER_REPLY_MS } from "./timeouts.ts";
+import { WORKER_COMMAND, type WorkerMessage, type WorkerRequest } from "./worker-ipc.ts";
 
 export interface SupervisorOptions {
   /** The worker's arguments (the user's, without --daemon). */
@@ -87,7 +88,7 @@ export class Supervisor {
   }
 
   /** Asks the running worker (status / reload) over IPC. */
-  ask(op: WorkerRequest["op"], timeoutMs = 30_000): Promise<unknown> {
+  ask(op: WorkerRequest["op"], timeoutMs = WORKER_REPLY_MS): Promise<unknown> {
     const worker = this.worker;
     if (!worker || !this.listen)
       return Promise.reject(new Error("no worker is running right now (it is restarting)"));
@@ -113,8 +114,8 @@ export class Supervisor {
 
   private spawnWorker(): Subprocess {
     this.listen = undefined;
-    const worker = Bun.spawn(selfCommand(this.options.args), {
-      env: { ...this.options.env, [WORKER_ENV]: "1" },
+    const worker = Bun.spawn(selfCommand([WORKER_COMMAND, ...this.options.args]), {
+      env: this.options.env,
       stdio: ["ignore", "inherit", "inherit"],
       detached: true,
       serialization: "json",

@@ -1,7 +1,7 @@
 import type { ListenInfo } from "../server/server-handle.ts";
 
-/** Env marker: this process is a worker started by the supervisor (talks to it over Bun IPC). */
-export const WORKER_ENV = "NORCSERVER_WORKER";
+/** The hidden command the supervisor runs its worker with (talks to it over Bun IPC), like nuxt/cli's `_dev`. */
+export const WORKER_COMMAND = "_worker";
 
 /** Worker -> supervisor. */
 export type WorkerMessage =

@@ -35,7 +35,12 @@ export function bindListener(
     throw bindError(address, port, error);
   }
   const info = { address, port: listener.port, tls: tls !== undefined };
-  return { info, tls, stop: () => listener.stop(false) };
+  let stopped = false;
+  const stop = () => {
+    if (!stopped) listener.stop(false);
+    stopped = true;
+  };
+  return { info, tls, stop };
 }
 
 /** Binds and releases address:port without SO_REUSEPORT: fails if anything holds it; resolves port 0. */

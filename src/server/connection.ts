@@ -1,6 +1,6 @@
 import type { Socket } from "bun";
 import type { Logger } from "../log/logger.ts";
-import type { ConnectionContext, ConnectionHandler, HandlerFactory } from "./connection-handler.ts";
+import type { ConnectionContext, ConnectionHandler, SessionFactory } from "../session/transport.ts";
 import type { ServerStats } from "./server-stats.ts";
 
 /** What Bun keeps on each socket: its Connection once admitted. */
@@ -44,7 +44,7 @@ export class Connection implements ConnectionContext {
   }
 
   /** Hands the connection to the protocol: called once (plain: at accept; TLS: after the handshake). */
-  establish(factory: HandlerFactory): void {
+  establish(factory: SessionFactory): void {
     this.runEvent(() => {
       this.handler = factory(this);
     });
@@ -57,6 +57,20 @@ export class Connection implements ConnectionContext {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());
     }
+  }
+
+  bufferedBytes(): number {
+    let queued = this.unsent?.length ?? 0;
+    for (const bytes of this.queue) queued += bytes.length;
+    return queued;
+  }
+
+  pauseReading(): void {
+    if (!this.closed) this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.closed) this.socket.resume();
   }
 
   close(reason: string): void {
@@ -91,7 +105,12 @@ export class Connection implements ConnectionContext {
     if (pending === undefined) return;
     this.unsent = undefined;
     this.write(pending);
-    if (this.unsent === undefined && this.closing && !this.closed) this.socket.end();
+    if (this.unsent !== undefined) return;
+    if (this.closing) {
+      if (!this.closed) this.socket.end();
+      return;
+    }
+    this.runEvent(() => this.handler?.onDrain?.());
   }
 
   onClosed(): void {

@@ -1,10 +1,10 @@
-import type { HandlerFactory } from "./connection-handler.ts";
+import type { SessionFactory } from "../session/transport.ts";
 
 /**
  * The handler used until a protocol is plugged in: reads and discards bytes, never replies, and
  * closes the connection when the server drains.
  */
-export const discardHandlerFactory: HandlerFactory = (context) => ({
+export const discardSessionFactory: SessionFactory = (context) => ({
   onData: () => {},
   onShutdown: () => context.close("server shutting down"),
   onClose: () => {},

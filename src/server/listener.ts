@@ -1,8 +1,8 @@
 import type { Socket, TCPSocketListener, TCPSocketListenOptions } from "bun";
 import type { Logger } from "../log/logger.ts";
+import type { SessionFactory } from "../session/transport.ts";
 import { formatHostPort } from "../util/host-port.ts";
 import { Connection, type SocketData } from "./connection.ts";
-import type { HandlerFactory } from "./connection-handler.ts";
 import type { ConnectionRegistry } from "./connection-registry.ts";
 import type { ServerStats } from "./server-stats.ts";
 import type { TlsMaterial } from "./tls/load-tls.ts";
@@ -12,7 +12,7 @@ export interface ListenerContext {
   registry: ConnectionRegistry;
   stats: ServerStats;
   logger: Logger;
-  handlerFactory: HandlerFactory;
+  sessionFactory: SessionFactory;
   /** False while draining: a connection that still arrives is refused. */
   accepting: () => boolean;
 }
@@ -94,7 +94,7 @@ function admit(socket: Socket<SocketData>, tls: TlsMaterial | undefined, context
   socket.data.connection = connection;
   registry.add(connection);
   logger.debug(`accepted connection from ${connection.peer}`);
-  if (tls === undefined) connection.establish(context.handlerFactory);
+  if (tls === undefined) connection.establish(context.sessionFactory);
 }
 
 /** The TLS handshake ended: refuse (counted, logged) or hand the connection to the protocol. */
@@ -119,7 +119,7 @@ function finishHandshake(
   }
   const subject = clientSubject(socket);
   if (subject !== undefined) logger.info(`client certificate of ${connection.peer}: ${subject}`);
-  connection.establish(context.handlerFactory);
+  connection.establish(context.sessionFactory);
 }
 
 /** Why a finished handshake is refused, or undefined. Bun reports success even for a refused client cert. */

@@ -6,3 +6,10 @@ export function formatHostPort(address: string, port: number): string {
   const plain = address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
   return plain.includes(":") ? `[${plain}]:${port}` : `${plain}:${port}`;
 }
+
+/** The address part of a peer as formatHostPort writes it ("[::1]:5000" -> "::1"). */
+export function peerAddress(peer: string): string {
+  const cut = peer.lastIndexOf(":");
+  const host = cut > 0 ? peer.slice(0, cut) : peer;
+  return host.replace(/^\[|\]$/g, "");
+}

@@ -1,8 +1,8 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { Logger } from "../../src/log/logger.ts";
 import type { ServerIdentity } from "../../src/protocol/server-handshake.ts";
-import type { ConnectionContext, ConnectionHandler } from "../../src/server/connection-handler.ts";
-import { ncpHandlerFactory } from "../../src/server/ncp-handler.ts";
+import { createSessionFactory } from "../../src/session/session-factory.ts";
+import type { ConnectionContext, ConnectionHandler } from "../../src/session/transport.ts";
 
 const quietLogger: Logger = {
   trace() {},
@@ -28,7 +28,7 @@ export function listenNcp(
   identity: ServerIdentity,
   tls?: { cert: string; key: string },
 ): TCPSocketListener<Data> {
-  const factory = ncpHandlerFactory(identity);
+  const factory = createSessionFactory(identity);
   const contextOf = (socket: Socket<Data>): ConnectionContext => ({
     peer: `${socket.remoteAddress}`,
     tls: tls !== undefined,
@@ -36,6 +36,9 @@ export function listenNcp(
     send: (bytes) => {
       socket.write(bytes);
     },
+    bufferedBytes: () => 0,
+    pauseReading: () => socket.pause(),
+    resumeReading: () => socket.resume(),
     close: () => {
       socket.end();
     },

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { findInstance } from "../../daemon/find-instance.ts";
 import { selfCommand, withoutDaemonFlag } from "../../daemon/self-command.ts";
 import { stopInstance } from "../../daemon/stop-instance.ts";
+import { gracefulStopWaitSecs } from "../../daemon/timeouts.ts";
 import { ExitCode } from "../../errors.ts";
 import { instanceFromArgs } from "../instance-from-args.ts";
 import { say, warn } from "../output.ts";
@@ -30,7 +31,7 @@ export default defineCommand({
       }
       const stopped = await stopInstance(paths, {
         force: false,
-        timeoutMs: (shutdownTimeoutSecs + 5) * 1000,
+        timeoutMs: gracefulStopWaitSecs(shutdownTimeoutSecs) * 1000,
       });
       for (const line of stopped.notes) say(line);
       for (const line of stopped.warnings) warn(line);

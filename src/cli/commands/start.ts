@@ -5,8 +5,6 @@ import { startDetached } from "../../daemon/detach.ts";
 import { hasReadinessChannel } from "../../daemon/readiness.ts";
 import { withoutDaemonFlag } from "../../daemon/self-command.ts";
 import { runInstance } from "../../daemon/start-instance.ts";
-import { runSupervisedWorker } from "../../daemon/supervised-worker.ts";
-import { WORKER_ENV } from "../../daemon/worker-ipc.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
 import { formatAddress } from "../instance-from-args.ts";
 import { say, warn } from "../output.ts";
@@ -21,7 +19,6 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     process.umask(0o027);
     const source = configSourceFromArgs(args);
-    if (process.env[WORKER_ENV] !== undefined) return await runSupervisedWorker(source);
     const loaded = await loadConfig(source);
     const problems = await checkConfigFiles(loaded.config);
     if (problems.length > 0) throw new NorcError(problems.join("\n"), ExitCode.config);

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { stopInstance } from "../../daemon/stop-instance.ts";
+import { gracefulStopWaitSecs } from "../../daemon/timeouts.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
 import { instanceFromArgs } from "../instance-from-args.ts";
 import { say, warn } from "../output.ts";
@@ -17,7 +18,8 @@ export default defineCommand({
   },
   async run({ args }) {
     const { paths, shutdownTimeoutSecs } = await instanceFromArgs(args);
-    const timeoutSecs = args.timeout === undefined ? shutdownTimeoutSecs + 5 : Number(args.timeout);
+    const timeoutSecs =
+      args.timeout === undefined ? gracefulStopWaitSecs(shutdownTimeoutSecs) : Number(args.timeout);
     if (!Number.isFinite(timeoutSecs) || timeoutSecs <= 0) {
       throw new NorcError(`--timeout "${args.timeout}" must be a number of seconds > 0`, ExitCode.usage);
     }

@@ -4,8 +4,8 @@ import { connectNcp } from "../../../src/client/ncp-client.ts";
 import { MemoryTrustStore } from "../../../src/client/trust-store.ts";
 import { freePort, tempDir } from "../../helpers/binary.ts";
 import { listenNcp, selfSignedCert } from "../../helpers/ncp-listener.ts";
-import { testIdentity } from "../protocol/session-helpers.ts";
 import { V } from "../protocol/vectors.ts";
+import { testIdentity } from "../session/session-helpers.ts";
 
 const identity = testIdentity();
 const dir = tempDir();

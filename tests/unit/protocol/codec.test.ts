@@ -15,7 +15,7 @@ import { RecordCipher } from "../../../src/protocol/record.ts";
 import { acceptClientHello } from "../../../src/protocol/server-handshake.ts";
 import { decodeUtf8 } from "../../../src/protocol/strings.ts";
 import { negotiateVersion } from "../../../src/protocol/suite.ts";
-import { testIdentity } from "./session-helpers.ts";
+import { testIdentity } from "../session/session-helpers.ts";
 import { G1, G2, R, V } from "./vectors.ts";
 
 describe("version negotiation (§4.3 table)", () => {

@@ -12,7 +12,7 @@ import {
 import { decodeClientHello, decodeServerHello } from "../../../src/protocol/hello.ts";
 import { decodeAuthRequest, decodeRegister, decodeTimeSyncReply } from "../../../src/protocol/messages.ts";
 import { ProtocolError } from "../../../src/protocol/protocol-error.ts";
-import { SessionHarness } from "./session-helpers.ts";
+import { SessionHarness } from "../session/session-helpers.ts";
 import { G1, G2 } from "./vectors.ts";
 
 /** Splits `bytes` at the given cut points. */

@@ -2,9 +2,9 @@ import { afterEach, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { defaultConfig } from "../../../src/config/schema.ts";
-import type { HandlerFactory } from "../../../src/server/connection-handler.ts";
-import { runServer } from "../../../src/server/run-server.ts";
+import { Server } from "../../../src/server/server.ts";
 import type { ServerHandle } from "../../../src/server/server-handle.ts";
+import type { SessionFactory } from "../../../src/session/transport.ts";
 import { memoryLogger } from "../../helpers/memory-logger.ts";
 
 const MiB = 1024 * 1024;
@@ -22,14 +22,14 @@ async function serve(reply: () => Uint8Array[]) {
   config.network.bind_address = "127.0.0.1";
   config.network.port = 0;
   config.tls.enabled = false;
-  const factory: HandlerFactory = (context) => ({
+  const factory: SessionFactory = (context) => ({
     onData: () => {
       for (const chunk of reply()) context.send(chunk);
     },
     onShutdown: () => context.close("bye"),
     onClose: () => {},
   });
-  handle = await runServer({ config, logger, handlerFactory: factory, reloadConfig: async () => config });
+  handle = Server.start({ config, logger, sessionFactory: factory, reloadConfig: async () => config });
   return { port: handle.listen.port, logger };
 }
 

@@ -3,10 +3,10 @@ import { connect, type Socket as NetSocket } from "node:net";
 import type { Socket } from "bun";
 import { defaultConfig } from "../../../src/config/schema.ts";
 import { Connection, type SocketData } from "../../../src/server/connection.ts";
-import type { HandlerFactory } from "../../../src/server/connection-handler.ts";
-import { runServer } from "../../../src/server/run-server.ts";
+import { Server } from "../../../src/server/server.ts";
 import type { ServerHandle } from "../../../src/server/server-handle.ts";
 import { ServerStats } from "../../../src/server/server-stats.ts";
+import type { SessionFactory } from "../../../src/session/transport.ts";
 import { memoryLogger } from "../../helpers/memory-logger.ts";
 
 let handle: ServerHandle | undefined;
@@ -64,11 +64,11 @@ test("/readyz answers 503 while a graceful shutdown drains, /healthz stays 200",
   config.metrics.enabled = true;
   config.metrics.port = 0;
   let held: { close: (reason: string) => void } | undefined;
-  const factory: HandlerFactory = (context) => {
+  const factory: SessionFactory = (context) => {
     held = context;
     return { onData: () => {}, onShutdown: () => {}, onClose: () => {} };
   };
-  handle = await runServer({ config, logger, handlerFactory: factory, reloadConfig: async () => config });
+  handle = Server.start({ config, logger, sessionFactory: factory, reloadConfig: async () => config });
   const metricsLine = logger.lines.find((line) => line.includes("metrics on http://")) ?? "";
   const metricsUrl = (metricsLine.match(/http:\/\/\S+?(?=\/metrics)/) ?? [""])[0];
   expect((await fetch(`${metricsUrl}/readyz`)).status).toBe(200);

@@ -46,10 +46,3 @@ export class AuthLockout {
     }
   }
 }
-
-/** The address part of a peer "ip:port" ("[v6]:port" or "v6:port"). */
-export function peerAddress(peer: string): string {
-  const cut = peer.lastIndexOf(":");
-  const host = cut > 0 ? peer.slice(0, cut) : peer;
-  return host.replace(/^\[|\]$/g, "");
-}

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { defaultConfig } from "../../../src/config/schema.ts";
-import { changedKeys, keepRestartKeys } from "../../../src/server/config-diff.ts";
+import { changedKeys, keepRestartKeys } from "../../../src/server/reload-plan.ts";
 
 test("changed keys are listed as dotted paths; restart-only keys are kept at their running value", () => {
   const before = defaultConfig();

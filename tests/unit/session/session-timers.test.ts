@@ -3,9 +3,9 @@ import type { Logger } from "../../../src/log/logger.ts";
 import { createClientHello } from "../../../src/protocol/client-handshake.ts";
 import { decodeErrorBody, detail } from "../../../src/protocol/error-frame.ts";
 import { frameBody } from "../../../src/protocol/header.ts";
-import type { ConnectionContext } from "../../../src/server/connection-handler.ts";
-import { ncpHandlerFactory } from "../../../src/server/ncp-handler.ts";
-import { testIdentity } from "../protocol/session-helpers.ts";
+import { createSessionFactory } from "../../../src/session/session-factory.ts";
+import type { ConnectionContext } from "../../../src/session/transport.ts";
+import { testIdentity } from "./session-helpers.ts";
 
 function fakeContext() {
   const sent: Uint8Array[] = [];
@@ -16,6 +16,9 @@ function fakeContext() {
     tls: false,
     tlsVersion: () => undefined,
     send: (bytes) => sent.push(bytes),
+    bufferedBytes: () => 0,
+    pauseReading: noop,
+    resumeReading: noop,
     close: (reason) => closed.push(reason),
     log: { trace: noop, debug: noop, info: noop, warn: noop, error: noop } as unknown as Logger,
   };
@@ -24,7 +27,7 @@ function fakeContext() {
 
 test("no ClientHello within hello_timeout: plaintext 101 reason=timeout, then close", async () => {
   const { context, sent, closed } = fakeContext();
-  ncpHandlerFactory(testIdentity(), { helloMs: 30, authMs: 1_000 })(context);
+  createSessionFactory(testIdentity(), { timeouts: { helloMs: 30, authMs: 1_000 } })(context);
   await Bun.sleep(80);
   expect(sent.length).toBe(1);
   const error = decodeErrorBody(frameBody(sent[0] as Uint8Array));
@@ -34,7 +37,9 @@ test("no ClientHello within hello_timeout: plaintext 101 reason=timeout, then cl
 
 test("after the handshake the auth timeout applies; closing the connection cancels it", async () => {
   const first = fakeContext();
-  const handler = ncpHandlerFactory(testIdentity(), { helloMs: 30, authMs: 60 })(first.context);
+  const handler = createSessionFactory(testIdentity(), { timeouts: { helloMs: 30, authMs: 60 } })(
+    first.context,
+  );
   handler.onData(createClientHello().frame);
   await Bun.sleep(45);
   expect(first.closed.length).toBe(0);
@@ -43,7 +48,9 @@ test("after the handshake the auth timeout applies; closing the connection cance
   expect(first.closed.length).toBe(1);
 
   const second = fakeContext();
-  const other = ncpHandlerFactory(testIdentity(), { helloMs: 30, authMs: 60 })(second.context);
+  const other = createSessionFactory(testIdentity(), { timeouts: { helloMs: 30, authMs: 60 } })(
+    second.context,
+  );
   other.onClose();
   await Bun.sleep(50);
   expect(second.sent.length).toBe(0);

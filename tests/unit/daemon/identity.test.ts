@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadOrCreateIdentity } from "../../../src/server/identity.ts";
+import { loadOrCreateIdentity } from "../../../src/daemon/identity.ts";
 
 /** The documented file name of the identity key in data_dir. */
 const IDENTITY_FILE = "server-identity.key";

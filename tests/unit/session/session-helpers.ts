@@ -1,3 +1,4 @@
+import type { Logger } from "../../../src/log/logger.ts";
 import { toHex } from "../../../src/protocol/bytes.ts";
 import {
   type ClientHandshake,
@@ -10,8 +11,10 @@ import { decodeHeader, FrameType, frameBody, MAX_FRAME } from "../../../src/prot
 import { ed25519PrivateKey, rawPublicKey } from "../../../src/protocol/keys.ts";
 import { RecordCipher } from "../../../src/protocol/record.ts";
 import type { ServerIdentity } from "../../../src/protocol/server-handshake.ts";
-import { newSessionShared, ServerSession, type SessionShared } from "../../../src/protocol/server-session.ts";
-import { V } from "./vectors.ts";
+import { newSharedLimits, type SharedLimits } from "../../../src/relay/limits.ts";
+import { Session } from "../../../src/session/session.ts";
+import type { ConnectionContext } from "../../../src/session/transport.ts";
+import { V } from "../protocol/vectors.ts";
 
 /** The §11.1 TEST 2 key as a server identity. */
 export function testIdentity(): ServerIdentity {
@@ -20,12 +23,24 @@ export function testIdentity(): ServerIdentity {
   return { privateKey, publicKey, fingerprint: toHex(publicKey) };
 }
 
-/** A ServerSession with its output captured, and a client's view of it. */
+/** Limits shared by several harnesses, and the source address their connections come from. */
+export interface SessionShared {
+  limits: SharedLimits;
+  address: string;
+}
+
+export function newSessionShared(address: string): SessionShared {
+  return { limits: newSharedLimits(), address };
+}
+
+const noop = () => {};
+
+/** A Session over a fake connection with its output captured, and a client's view of it. */
 export class SessionHarness {
   readonly sent: Uint8Array[] = [];
   closedWith: string | undefined;
   nowMs = Date.now();
-  readonly session: ServerSession;
+  readonly session: Session;
   private readonly reader = new FrameReader();
   private consumed = 0;
   rx?: RecordCipher;
@@ -36,21 +51,29 @@ export class SessionHarness {
     readonly identity: ServerIdentity = testIdentity(),
     shared: SessionShared = newSessionShared("127.0.0.1"),
   ) {
-    this.session = new ServerSession(
-      identity,
-      {
-        send: (bytes) => this.sent.push(bytes),
-        close: (reason) => {
-          this.closedWith = reason;
-        },
-        debug: () => {},
-        warn: (message) => {
-          throw new Error(`unexpected internal error: ${message}`);
-        },
+    const log = {
+      trace: noop,
+      debug: noop,
+      info: noop,
+      error: noop,
+      warn: (message: string) => {
+        throw new Error(`unexpected internal error: ${message}`);
       },
-      () => this.nowMs,
-      shared,
-    );
+    } as unknown as Logger;
+    const connection: ConnectionContext = {
+      peer: `${shared.address}:5000`,
+      tls: false,
+      tlsVersion: () => undefined,
+      send: (bytes) => this.sent.push(bytes),
+      bufferedBytes: () => 0,
+      pauseReading: noop,
+      resumeReading: noop,
+      close: (reason) => {
+        this.closedWith = reason;
+      },
+      log,
+    };
+    this.session = new Session(connection, { identity, shared: shared.limits, now: () => this.nowMs });
   }
 
   /** Frames the server sent since the last call (records opened when keys exist). */

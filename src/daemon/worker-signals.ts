@@ -1,5 +1,5 @@
 import type { Logger } from "../log/logger.ts";
-import type { ServerHandle } from "./server-handle.ts";
+import type { ServerHandle } from "../server/server-handle.ts";
 
 type Signal = "SIGTERM" | "SIGINT" | "SIGQUIT" | "SIGHUP" | "SIGUSR1";
 

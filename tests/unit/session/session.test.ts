@@ -15,9 +15,8 @@ import {
   decodeTimeSyncReply,
   deviceIdOf,
 } from "../../../src/protocol/messages.ts";
-import { newSessionShared } from "../../../src/protocol/server-session.ts";
-import { onlyError, SessionHarness } from "./session-helpers.ts";
-import { V } from "./vectors.ts";
+import { V } from "../protocol/vectors.ts";
+import { newSessionShared, onlyError, SessionHarness } from "./session-helpers.ts";
 
 const header = (type: number, nowMs: number) => ({
   version: 1,

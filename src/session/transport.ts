@@ -1,9 +1,9 @@
 import type { Logger } from "../log/logger.ts";
 
 /**
- * What the connection layer (src/server) gives a protocol handler for one connection.
- * `send` never drops data: bytes are queued and everything sent during one event goes out in one
- * write (partial writes are buffered and flushed on drain).
+ * What the connection layer (src/server) gives a session for one connection. `send` never drops
+ * data: bytes are queued, everything sent during one event goes out in one write, and partial
+ * writes are kept and flushed on drain.
  */
 export interface ConnectionContext {
   /** Peer as "ip:port" (IPv4-mapped IPv6 shown as plain IPv4). */
@@ -14,23 +14,30 @@ export interface ConnectionContext {
   tlsVersion(): string | undefined;
   /** Queue bytes for the peer. */
   send(bytes: Uint8Array): void;
+  /** Bytes sent but not yet taken by the kernel: what a slow reader makes grow. */
+  bufferedBytes(): number;
+  /** Stop reading from the peer (TCP backpressure) until `resumeReading`. */
+  pauseReading(): void;
+  resumeReading(): void;
   /** Flush what is queued, then close the connection. */
   close(reason: string): void;
   /** The process logger. */
   readonly log: Logger;
 }
 
-/** The protocol side of one connection: bytes in, and two lifecycle events. */
+/** The protocol side of one connection: bytes in, and the connection's lifecycle events. */
 export interface ConnectionHandler {
   /** Bytes from the peer, in order, as they arrive (any split). */
   onData(bytes: Uint8Array): void;
+  /** Everything buffered was written: the peer reads again (NCP-1 §7.3 pull). */
+  onDrain?(): void;
   /** The server is draining (graceful shutdown): say goodbye per the protocol, then close. */
   onShutdown(retryAfterSecs: number): void;
   /** The connection is gone (either side closed, timeout, error). */
   onClose(): void;
 }
 
-/** Makes the handler of a newly accepted connection; a protocol with a server key names its fingerprint. */
-export type HandlerFactory = ((context: ConnectionContext) => ConnectionHandler) & {
+/** Makes the session of a newly accepted connection; a protocol with a server key names its fingerprint. */
+export type SessionFactory = ((context: ConnectionContext) => ConnectionHandler) & {
   identityFingerprint?: string;
 };

@@ -39,3 +39,28 @@ export function keepRestartKeys(before: Config, after: Config): { config: Config
   }
   return { config: config as unknown as Config, restartKeys };
 }
+
+/** What a reload does with a newly loaded config: the config to run, what changed, what waits for a restart. */
+export interface ReloadPlan {
+  /** The loaded config with every restart-only key kept at its running value. */
+  config: Config;
+  /** Dotted keys that change live. */
+  changed: string[];
+  /** Restart-only keys whose new value is not applied. */
+  restartKeys: string[];
+}
+
+/** The one decision of what a reload changes live and what needs a restart (pure). */
+export function planReload(running: Config, loaded: Config): ReloadPlan {
+  const { config, restartKeys } = keepRestartKeys(running, loaded);
+  return { config, changed: changedKeys(running, config), restartKeys };
+}
+
+/**
+ * Problems of restart-only keys are not a reason to refuse a reload: they are not applied, and
+ * after a user switch the server may no longer reach where root put its PID file. The next start
+ * reports them.
+ */
+export function affectsLiveKeys(problem: string): boolean {
+  return !RESTART_KEYS.some((key) => problem.startsWith(`${key}:`));
+}

@@ -1,0 +1,17 @@
+import { defineCommand } from "citty";
+import { configSourceFromArgs } from "../../config/config-source.ts";
+import { runSupervisedWorker } from "../../daemon/supervised-worker.ts";
+
+/** The supervisor's worker process (`daemon.auto_restart`): not for users, so hidden from --help. */
+export default defineCommand({
+  meta: {
+    name: "_worker",
+    description: "The server process under the supervisor (internal)",
+    hidden: true,
+  },
+  args: {},
+  async run({ args }) {
+    process.umask(0o027);
+    return await runSupervisedWorker(configSourceFromArgs(args));
+  },
+});

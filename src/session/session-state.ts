@@ -1,0 +1,19 @@
+import type { RecordCipher } from "../protocol/record.ts";
+
+/** The keys and transcript of a completed handshake (§4.6), for records in both directions. */
+export interface SessionKeys {
+  rx: RecordCipher;
+  tx: RecordCipher;
+  th: Uint8Array;
+  /** The negotiated major version, the header `version` of every later frame. */
+  major: number;
+}
+
+/**
+ * The §7.1 server states of one connection. AUTHENTICATED joins with the device registry; CLOSING
+ * keeps the send key so a last error frame can still be sealed.
+ */
+export type SessionState =
+  | { kind: "await_hello" }
+  | { kind: "keyed"; keys: SessionKeys }
+  | { kind: "closing"; keys?: SessionKeys };
