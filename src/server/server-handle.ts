@@ -22,7 +22,7 @@ export interface ServerStatus {
   identityFingerprint?: string;
 }
 
-/** A running server (the worker). Made by src/server/run-server.ts. */
+/** A running server (the worker). Implemented by src/server/server.ts. */
 export interface ServerHandle {
   readonly listen: ListenInfo;
   /** Re-read the config the instance was started with (same path, env and flags) and apply it. */
