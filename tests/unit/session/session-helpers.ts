@@ -39,6 +39,10 @@ const noop = () => {};
 export class SessionHarness {
   readonly sent: Uint8Array[] = [];
   closedWith: string | undefined;
+  /** What the fake connection reports as unsent, and how often reading was paused/resumed. */
+  buffered = 0;
+  pauses = 0;
+  resumes = 0;
   nowMs = Date.now();
   readonly session: Session;
   private readonly reader = new FrameReader();
@@ -65,9 +69,13 @@ export class SessionHarness {
       tls: false,
       tlsVersion: () => undefined,
       send: (bytes) => this.sent.push(bytes),
-      bufferedBytes: () => 0,
-      pauseReading: noop,
-      resumeReading: noop,
+      bufferedBytes: () => this.buffered,
+      pauseReading: () => {
+        this.pauses++;
+      },
+      resumeReading: () => {
+        this.resumes++;
+      },
       close: (reason) => {
         this.closedWith = reason;
       },
