@@ -7,9 +7,7 @@ import { defaultConfig } from "../config/schema.ts";
 import { splitAtHeaders } from "../config/toml-lines.ts";
 import { type InstancePaths, instancePaths } from "../daemon/instance-paths.ts";
 import { NorcError } from "../errors.ts";
-import type { ListenInfo } from "../server/server-handle.ts";
 import { errnoCode } from "../util/errno.ts";
-import { formatHostPort } from "../util/host-port.ts";
 
 /** What a lifecycle command needs to find and stop an instance. */
 export interface InstanceTarget {
@@ -80,9 +78,4 @@ function pidFileInText(text: string): unknown {
     }
   }
   return found;
-}
-
-/** `127.0.0.1:8443` or `[::1]:8443`. */
-export function formatAddress(listen: ListenInfo): string {
-  return formatHostPort(listen.address, listen.port);
 }

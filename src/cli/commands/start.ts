@@ -2,11 +2,11 @@ import { defineCommand } from "citty";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { checkConfigFiles, loadConfig } from "../../config/load-config.ts";
 import { startDetached } from "../../daemon/detach.ts";
+import { formatListen } from "../../daemon/instance-report.ts";
 import { hasReadinessChannel } from "../../daemon/readiness.ts";
 import { withoutDaemonFlag } from "../../daemon/self-command.ts";
 import { runInstance } from "../../daemon/start-instance.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
-import { formatAddress } from "../instance-from-args.ts";
 import { say, warn } from "../output.ts";
 
 export default defineCommand({
@@ -49,7 +49,7 @@ export default defineCommand({
       say(result.message);
       return result.code;
     }
-    say(`norc-server started (pid ${result.pid}), listening on ${formatAddress(result.listen)}`);
+    say(`norc-server started (pid ${result.pid}), listening on ${formatListen(result.listen)}`);
     return ExitCode.ok;
   },
 });

@@ -6,7 +6,13 @@ import { SessionHarness } from "./session-helpers.ts";
 
 const timeSync = (nowMs: number) =>
   buildFrame(
-    { version: 1, type: FrameType.timeSync, flags: 0, timestampMs: BigInt(nowMs), messageId: randomBytes(32) },
+    {
+      version: 1,
+      type: FrameType.timeSync,
+      flags: 0,
+      timestampMs: BigInt(nowMs),
+      messageId: randomBytes(32),
+    },
     new Uint8Array(0),
   );
 
