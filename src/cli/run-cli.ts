@@ -33,7 +33,10 @@ export async function runCli(argv: string[]): Promise<number> {
 async function dispatch(argv: string[]): Promise<number> {
   const { name, rest } = splitCommand(argv);
   if (name !== undefined && !(name in commands)) {
-    const hint = closestMatch(name, Object.keys(commands));
+    const hint = closestMatch(
+      name,
+      Object.keys(commands).filter((command) => !command.startsWith("_")),
+    );
     throw usageError(`unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`);
   }
   const early = parseArgs(rest, globalArgs as ArgsDef);

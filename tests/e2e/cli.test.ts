@@ -24,6 +24,17 @@ describe("command line", () => {
     expect(result.stdout).toBe("");
   });
 
+  test("the supervisor's _worker command is hidden from --help, never suggested, and refuses to run by hand", async () => {
+    const help = await runBinary(["--help"]);
+    expect(help.stdout).not.toContain("_worker");
+    const typo = await runBinary(["worker"]);
+    expect(typo.exitCode).toBe(64);
+    expect(typo.stderr).not.toContain("_worker");
+    const byHand = await runBinary(["_worker"]);
+    expect(byHand).toMatchObject({ exitCode: 64, stdout: "" });
+    expect(byHand.stderr).toContain('"_worker" is internal');
+  });
+
   test("an unknown flag beside --version or --help is still a usage error", async () => {
     for (const args of [
       ["-V", "--prot"],

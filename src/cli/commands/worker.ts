@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { runSupervisedWorker } from "../../daemon/supervised-worker.ts";
+import { ExitCode, NorcError } from "../../errors.ts";
 
 /** The supervisor's worker process (`daemon.auto_restart`): not for users, so hidden from --help. */
 export default defineCommand({
@@ -11,6 +12,12 @@ export default defineCommand({
   },
   args: {},
   async run({ args }) {
+    if (process.send === undefined) {
+      throw new NorcError(
+        '"_worker" is internal: the supervisor runs it (daemon.auto_restart); use "norc-server start"',
+        ExitCode.usage,
+      );
+    }
     process.umask(0o027);
     return await runSupervisedWorker(configSourceFromArgs(args));
   },
