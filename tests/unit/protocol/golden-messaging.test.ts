@@ -9,10 +9,12 @@ import {
   recipientKeys,
   sealPayload,
 } from "../../../src/protocol/e2e-payload.ts";
-import { decodeHeader } from "../../../src/protocol/header.ts";
+import { buildErrorFrame, decodeErrorBody, detail } from "../../../src/protocol/error-frame.ts";
+import { decodeHeader, frameBody } from "../../../src/protocol/header.ts";
 import { ephemeralFromSecret, x25519 } from "../../../src/protocol/keys.ts";
 import { buildAuthRequest, deviceIdOf } from "../../../src/protocol/messages.ts";
 import { montgomeryPublicKey, montgomerySecret } from "../../../src/protocol/montgomery.ts";
+import type { ProtocolError } from "../../../src/protocol/protocol-error.ts";
 import { RecordCipher } from "../../../src/protocol/record.ts";
 import { buildSend, checkSendSignature, decodeSend } from "../../../src/protocol/send.ts";
 import { codeOf, keyA } from "./codec-helpers.ts";
@@ -133,7 +135,17 @@ describe("§11.4 golden 0x10 Send: frame and record", () => {
     altered[500] = (altered[500] as number) ^ 0xff;
     const forged = goldenInner(altered);
     forged.set(fromHex(M.S9), forged.length - 64);
-    expect(codeOf(() => checkSendSignature(decodeSend(forged), V.deviceAPublic))).toBe(200);
+    let refused: ProtocolError | undefined;
+    try {
+      checkSendSignature(decodeSend(forged), V.deviceAPublic);
+    } catch (error) {
+      refused = (error as ProtocolError).about(decodeHeader(forged).messageId);
+    }
+    expect(refused?.code).toBe(200);
+    const reply = decodeErrorBody(
+      frameBody(buildErrorFrame(200, "signature", { ref: refused?.ref, reason: refused?.reason })),
+    );
+    expect([reply.code, detail(reply, "ref")]).toEqual([200, "44".repeat(32)]);
     expect(() => openPayload(altered, recipientKeys(DEVICE_B_SEED), binding)).toThrow("does not decrypt");
   });
 });
