@@ -69,7 +69,7 @@ export function contentText(content: MessageContent): string {
   return decodeUtf8(content.body, "text body");
 }
 
-/** Smallest |encrypted_payload| = epk (32) ‖ u32 length (4) ‖ tag (16) around C. */
+/** Smallest |encrypted_payload| (§3): epk (32) ‖ u32 length (4) ‖ tag (16) around an empty C. */
 export const PAYLOAD_OVERHEAD = 52;
 const KIB = 1024;
 const BUCKET_MAX = 256 * KIB;

@@ -5,6 +5,7 @@ import {
   decodeContent,
   encodeContent,
   type MessageContent,
+  PAYLOAD_OVERHEAD,
   PayloadRejected,
   paddedPayloadLength,
 } from "./e2e-content.ts";
@@ -92,7 +93,7 @@ export function openPayload(
   keys: RecipientKeys,
   binding: PayloadBinding,
 ): MessageContent {
-  if (payload.length < 52)
+  if (payload.length < PAYLOAD_OVERHEAD)
     throw new PayloadRejected("padding", `payload of ${payload.length} bytes is too short`);
   const epk = payload.subarray(0, 32);
   const z = x25519(keys.secret, epk);

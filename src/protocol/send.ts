@@ -1,13 +1,11 @@
 import type { KeyObject } from "node:crypto";
 import { ByteWriter } from "./bytes.ts";
+import { PAYLOAD_OVERHEAD } from "./e2e-content.ts";
 import { FrameType, MAX_PAYLOAD } from "./header.ts";
 import { rawPublicKey } from "./keys.ts";
 import { deviceIdOf, splitSigned } from "./messages.ts";
 import { ErrorCode, formatError, ProtocolError } from "./protocol-error.ts";
 import { buildSignedFrame, checkSessionDevice, checkSignature, type FrameStamp } from "./signed-frame.ts";
-
-/** Smallest encrypted_payload (§3): epk, the length prefix of P and the tag. */
-export const MIN_PAYLOAD = 52;
 
 /** 0x10 Send (§6, §6.5). */
 export interface SendBody {
@@ -40,8 +38,10 @@ export function decodeSend(inner: Uint8Array, options: { sessionDeviceId?: Uint8
     signature,
     signed,
   };
-  if (body.encryptedPayload.length < MIN_PAYLOAD) {
-    throw formatError(`encrypted_payload is ${body.encryptedPayload.length} bytes (minimum ${MIN_PAYLOAD})`);
+  if (body.encryptedPayload.length < PAYLOAD_OVERHEAD) {
+    throw formatError(
+      `encrypted_payload is ${body.encryptedPayload.length} bytes (minimum ${PAYLOAD_OVERHEAD})`,
+    );
   }
   if (options.sessionDeviceId !== undefined)
     checkSessionDevice(body.senderId, options.sessionDeviceId, "sender_id");
