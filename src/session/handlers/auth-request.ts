@@ -1,7 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { toHex } from "../../protocol/bytes.ts";
-import { AUTH_MAX_SKEW_MS, checkClock } from "../../protocol/freshness.ts";
-import { verifyEd25519Raw } from "../../protocol/keys.ts";
+import { AUTH_MAX_SKEW_MS, checkFreshness } from "../../protocol/freshness.ts";
 import {
   type AuthRequestBody,
   authSignatureInput,
@@ -9,6 +8,7 @@ import {
   deviceIdOf,
 } from "../../protocol/messages.ts";
 import { ErrorCode, ProtocolError, rateLimitError } from "../../protocol/protocol-error.ts";
+import { verifyStrict } from "../../protocol/strict-ed25519.ts";
 import type { FrameContext } from "./frame-context.ts";
 
 /**
@@ -27,7 +27,7 @@ export function handleAuthRequest({ inner, header, nowMs, shared, address, th }:
       lockedSecs,
     );
   }
-  checkClock(header, nowMs, AUTH_MAX_SKEW_MS);
+  checkFreshness(header.timestampMs, nowMs, AUTH_MAX_SKEW_MS);
   try {
     verifyAuth(body, th);
   } catch (error) {
@@ -45,7 +45,7 @@ function verifyAuth(body: AuthRequestBody, th: Uint8Array): never {
       "device_id",
     );
   }
-  if (!verifyEd25519Raw(body.devicePublicKey, authSignatureInput(body.deviceId, th), body.signature)) {
+  if (!verifyStrict(body.devicePublicKey, authSignatureInput(body.deviceId, th), body.signature)) {
     throw new ProtocolError(
       ErrorCode.authenticationFailed,
       "the authentication signature does not verify",

@@ -1,7 +1,7 @@
-import { checkClock, FRESHNESS_WINDOW_MS } from "../../protocol/freshness.ts";
-import { verifyEd25519Raw } from "../../protocol/keys.ts";
+import { checkFreshness } from "../../protocol/freshness.ts";
 import { decodeRegister } from "../../protocol/messages.ts";
 import { ErrorCode, ProtocolError, rateLimitError } from "../../protocol/protocol-error.ts";
+import { checkRegisterSignature } from "../../protocol/register.ts";
 import type { FrameContext } from "./frame-context.ts";
 
 /**
@@ -14,14 +14,8 @@ export function handleRegister({ inner, header, nowMs, shared, address }: FrameC
   if (retryAfter > 0) {
     throw rateLimitError("registration rate limit exceeded", "rate_limit", "registrations", retryAfter);
   }
-  checkClock(header, nowMs, FRESHNESS_WINDOW_MS);
-  if (!verifyEd25519Raw(body.devicePublicKey, body.signed, body.signature)) {
-    throw new ProtocolError(
-      ErrorCode.authenticationFailed,
-      "the registration signature does not verify",
-      "signature",
-    );
-  }
+  checkFreshness(header.timestampMs, nowMs);
+  checkRegisterSignature(body);
   throw new ProtocolError(
     ErrorCode.operationNotPermitted,
     "registration is closed on this server: devices are provisioned by the operator",
