@@ -2,8 +2,8 @@ import { describe } from "bun:test";
 import { lifecycleContract } from "./contract-lifecycle.ts";
 import { mailboxContract } from "./contract-mailbox.ts";
 import { maintenanceContract } from "./contract-maintenance.ts";
-import type { FixtureFactory } from "./store-fixtures.ts";
 import { unitOfWorkContract } from "./contract-unit-of-work.ts";
+import type { FixtureFactory } from "./store-fixtures.ts";
 
 /**
  * The one contract every Store implementation passes (memory, sqlite, later postgres): a behaviour is
