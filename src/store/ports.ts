@@ -41,7 +41,7 @@ export interface UnitOfWork {
 
 /** Bulk removals, each one atomic and ordered with the commits called before it. */
 export interface MaintenanceStore {
-  /** Deletes and returns up to `limit` entries with expiresAtMs <= nowMs, in commit order. */
+  /** Deletes and returns up to `limit` entries with expiresAtMs <= nowMs, earliest expiry (then seq) first. */
   sweepExpired(nowMs: number, limit: number): Promise<QueueEntry[]>;
   /** Deletes seen records older than `beforeMs` (the dedupe window has passed); returns how many. */
   pruneSeen(beforeMs: number): Promise<number>;

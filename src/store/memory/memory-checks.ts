@@ -1,7 +1,8 @@
 import { copySeen } from "../copy-records.ts";
 import type { QuotaTracker } from "../quota-tracker.ts";
-import type { Id, QueueStats } from "../records.ts";
+import type { Id } from "../records.ts";
 import type { CommitRefusal, Guard, Work, Write } from "../work.ts";
+import { addedTo } from "../work-totals.ts";
 import { idKey, sameId } from "./id-key.ts";
 import type { MemoryState } from "./memory-state.ts";
 
@@ -52,17 +53,6 @@ function duplicateOf(state: MemoryState, messageId: Id, recipient: Id): CommitRe
     };
   }
   return undefined;
-}
-
-/** Frames and bytes the work's writes add to a queue. */
-export function addedTo(recipient: Id, writes: Write[]): QueueStats {
-  const added = { frames: 0, bytes: 0 };
-  for (const write of writes) {
-    if (write.type !== "enqueue" || !sameId(write.entry.recipient, recipient)) continue;
-    added.frames += 1;
-    added.bytes += write.entry.frame.byteLength;
-  }
-  return added;
 }
 
 /** Why a write of the work cannot apply (a bug in the caller), or undefined: checked before any applies. */

@@ -98,7 +98,7 @@ export class MemoryStore implements Store {
     for (const queue of state.queues.values()) {
       for (const entry of queue.entries.values()) if (entry.expiresAtMs <= nowMs) expired.push(entry);
     }
-    expired.sort((a, b) => a.seq - b.seq);
+    expired.sort((a, b) => a.expiresAtMs - b.expiresAtMs || a.seq - b.seq);
     const swept = expired.slice(0, Math.max(0, limit));
     for (const entry of swept) state.deleteEntry(entry.recipient, entry.seq);
     this.quota.update(state.usedBytes);

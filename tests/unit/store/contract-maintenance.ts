@@ -14,7 +14,7 @@ import {
 
 /** TTL sweep, dedupe window, contact pruning and revocation purge. */
 export function maintenanceContract(makeFixture: FixtureFactory): void {
-  test("the TTL sweep deletes and returns expired entries of every queue in commit order, up to a limit", async () => {
+  test("the TTL sweep deletes and returns expired entries of every queue, soonest expiry first, up to a limit", async () => {
     await withStore(makeFixture, async (store) => {
       await addDevices(store, 3);
       await store.commit(sendWork(1, 1, 2, { ttlMs: 1000 }));
@@ -24,9 +24,15 @@ export function maintenanceContract(makeFixture: FixtureFactory): void {
         writes: [{ type: "enqueue", entry: entry(4, 3, 2, { kind: "receipt", ttlMs: 20 }) }],
       });
       const now = T0 + 1000 + 1;
-      expect(numbersOf(await store.sweepExpired(now, 2))).toEqual([1, 3]);
-      const last = await store.sweepExpired(now, 10);
-      expect(last).toMatchObject([{ kind: "receipt", recipient: id(2), sender: id(3), messageId: id(4, 1) }]);
+      const soonest = await store.sweepExpired(now, 2);
+      expect(numbersOf(soonest)).toEqual([3, 4]);
+      expect(soonest[1]).toMatchObject({
+        kind: "receipt",
+        recipient: id(2),
+        sender: id(3),
+        messageId: id(4, 1),
+      });
+      expect(numbersOf(await store.sweepExpired(now, 10))).toEqual([1]);
       expect(await store.sweepExpired(now, 10)).toEqual([]);
       expect(numbersOf(await store.mailboxPage(id(3), 0, 10))).toEqual([2]);
       expect(await store.queueStats(id(2))).toEqual({ frames: 0, bytes: 0 });
