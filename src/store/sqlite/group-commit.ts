@@ -65,6 +65,11 @@ export class GroupCommit {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Releases the prepared statements (a connection with live statements never really closes). */
+  finalize(): void {
+    for (const statement of Object.values(this.sql)) statement.finalize();
+  }
+
   stats(): GroupCommitStats {
     return { ...this.counters };
   }

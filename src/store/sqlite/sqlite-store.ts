@@ -138,6 +138,13 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** The connection's durability settings, for the start-up log line and for tests. */
+  settings(): { journalMode: string; synchronous: string; foreignKeys: boolean } {
+    const pragma = (name: string) => String(this.db.query(`PRAGMA ${name}`).values()[0]?.[0]);
+    const synchronous = ["off", "normal", "full", "extra"][Number(pragma("synchronous"))] ?? "unknown";
+    return { journalMode: pragma("journal_mode"), synchronous, foreignKeys: pragma("foreign_keys") === "1" };
+  }
+
   /** How many transactions served how many changes since open (group commit at work). */
   groupStats(): GroupCommitStats {
     return this.group.stats();
@@ -147,7 +154,9 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.group.idle();
-    this.db.close();
+    for (const statement of Object.values(this.statements)) statement.finalize();
+    this.group.finalize();
+    this.db.close(true);
   }
 
   private change<T>(task: () => T): Promise<T> {
