@@ -34,7 +34,8 @@ export class SqliteStore implements Store {
   private constructor(
     private readonly db: Database,
     readonly file: string,
-    private readonly usage: StoreUsage,
+    /** Bytes on disk against the quota (backups add theirs). */
+    readonly usage: StoreUsage,
   ) {
     this.statements = prepareStatements(db);
     this.lastSeq = Math.max(
