@@ -1,0 +1,156 @@
+import { copyDevice, copyEntry, copyPresence, copySeen } from "../copy-records.ts";
+import type { Store, StoreOptions } from "../ports.ts";
+import { QuotaTracker } from "../quota-tracker.ts";
+import type {
+  ContactRecord,
+  DeviceRecord,
+  Id,
+  PresenceRecord,
+  QueueEntry,
+  QueueStats,
+  SeenRecord,
+} from "../records.ts";
+import { StoreError } from "../store-error.ts";
+import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
+import { idKey, sameId } from "./id-key.ts";
+import { invalidWriteOf, refusalOf } from "./memory-checks.ts";
+import { MemoryState, RECORD_OVERHEAD_BYTES } from "./memory-state.ts";
+
+/**
+ * The store in process memory: same contract as the durable stores, nothing survives close().
+ * For tests and for running without a data directory. Every call applies at once, in call order.
+ */
+export class MemoryStore implements Store {
+  private readonly state = new MemoryState();
+  private readonly quota: QuotaTracker;
+  private closed = false;
+
+  constructor(options: StoreOptions = {}) {
+    this.quota = new QuotaTracker(options);
+  }
+
+  async getDevice(id: Id): Promise<DeviceRecord | undefined> {
+    const device = this.open().devices.get(idKey(id));
+    return device === undefined ? undefined : copyDevice(device);
+  }
+
+  async devicesOfUser(userId: string): Promise<DeviceRecord[]> {
+    const devices = [...this.open().devices.values()].filter((device) => device.userId === userId);
+    devices.sort((a, b) => a.registeredAtMs - b.registeredAtMs || Buffer.compare(a.id, b.id));
+    return devices.map(copyDevice);
+  }
+
+  async mailboxPage(recipient: Id, afterSeq: number, limit: number): Promise<QueueEntry[]> {
+    const page: QueueEntry[] = [];
+    for (const entry of this.open().queues.get(idKey(recipient))?.entries.values() ?? []) {
+      if (page.length >= limit) break;
+      if (entry.seq > afterSeq) page.push(copyEntry(entry));
+    }
+    return page;
+  }
+
+  async findEntry(recipient: Id, messageId: Id): Promise<QueueEntry | undefined> {
+    for (const entry of this.open().queues.get(idKey(recipient))?.entries.values() ?? []) {
+      if (sameId(entry.messageId, messageId)) return copyEntry(entry);
+    }
+    return undefined;
+  }
+
+  async queueStats(recipient: Id): Promise<QueueStats> {
+    return { ...(this.open().queues.get(idKey(recipient))?.stats ?? { frames: 0, bytes: 0 }) };
+  }
+
+  async getSeen(messageId: Id): Promise<SeenRecord | undefined> {
+    const seen = this.open().seen.get(idKey(messageId));
+    return seen === undefined ? undefined : copySeen(seen);
+  }
+
+  async contactsOf(device: Id, sinceMs: number): Promise<ContactRecord[]> {
+    const peers = [...(this.open().contacts.get(idKey(device))?.values() ?? [])];
+    return peers
+      .filter((c) => c.lastAtMs >= sinceMs)
+      .map((c) => ({ peer: c.peer.slice(), lastAtMs: c.lastAtMs }));
+  }
+
+  async getPresence(device: Id): Promise<PresenceRecord | undefined> {
+    const presence = this.open().presence.get(idKey(device));
+    return presence === undefined ? undefined : copyPresence(presence);
+  }
+
+  async commit(work: Work): Promise<CommitOutcome> {
+    const state = this.open();
+    const refusal = refusalOf(state, work, this.quota);
+    if (refusal !== undefined) return refusal;
+    const invalid = invalidWriteOf(state, work.writes);
+    if (invalid !== undefined) throw new StoreError("invalid_write", `unit of work refused: ${invalid}`);
+    const seqs: number[] = [];
+    for (const write of work.writes) {
+      const seq = state.apply(write);
+      if (seq !== undefined) seqs.push(seq);
+    }
+    this.quota.update(state.usedBytes);
+    return { status: "ok", seqs };
+  }
+
+  async sweepExpired(nowMs: number, limit: number): Promise<QueueEntry[]> {
+    const state = this.open();
+    const expired: QueueEntry[] = [];
+    for (const queue of state.queues.values()) {
+      for (const entry of queue.entries.values()) if (entry.expiresAtMs <= nowMs) expired.push(entry);
+    }
+    expired.sort((a, b) => a.expiresAtMs - b.expiresAtMs || a.seq - b.seq);
+    const swept = expired.slice(0, Math.max(0, limit));
+    for (const entry of swept) state.deleteEntry(entry.recipient, entry.seq);
+    this.quota.update(state.usedBytes);
+    return swept;
+  }
+
+  async pruneSeen(beforeMs: number): Promise<number> {
+    const state = this.open();
+    let pruned = 0;
+    for (const [key, seen] of state.seen) {
+      if (seen.atMs >= beforeMs) continue;
+      state.seen.delete(key);
+      pruned += 1;
+    }
+    state.usedBytes -= pruned * RECORD_OVERHEAD_BYTES;
+    this.quota.update(state.usedBytes);
+    return pruned;
+  }
+
+  async pruneContacts(beforeMs: number): Promise<number> {
+    const state = this.open();
+    let halves = 0;
+    for (const peers of state.contacts.values()) {
+      for (const [key, contact] of peers) {
+        if (contact.lastAtMs >= beforeMs) continue;
+        peers.delete(key);
+        halves += 1;
+      }
+    }
+    state.usedBytes -= halves * RECORD_OVERHEAD_BYTES;
+    this.quota.update(state.usedBytes);
+    return halves / 2;
+  }
+
+  async revokeDevice(id: Id, atMs: number): Promise<RevokeOutcome> {
+    const state = this.open();
+    const device = state.devices.get(idKey(id));
+    if (device === undefined) return { status: "unknown_device" };
+    if (device.state === "revoked") return { status: "already_revoked" };
+    Object.assign(device, { state: "revoked", updatedAtMs: atMs });
+    const purged = [...(state.queues.get(idKey(id))?.entries.values() ?? [])];
+    for (const entry of purged) state.deleteEntry(id, entry.seq);
+    this.quota.update(state.usedBytes);
+    return { status: "revoked", purged };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private open(): MemoryState {
+    if (this.closed) throw new StoreError("closed", "the store is closed");
+    return this.state;
+  }
+}

@@ -1,0 +1,129 @@
+import { errorMessage } from "../../errors.ts";
+import type { QuotaTracker } from "../quota-tracker.ts";
+import { StoreError } from "../store-error.ts";
+import type { CommitOutcome, CommitRefusal, Guard, Work, Write } from "../work.ts";
+import { addedTo } from "../work-totals.ts";
+import type { Statements } from "./prepare-statements.ts";
+import { seenOf } from "./rows.ts";
+
+/** What a unit of work needs besides the statements: seqs to hand out and the quota's view. */
+export interface WorkContext {
+  statements: Statements;
+  nextSeq: () => number;
+  quota: QuotaTracker;
+  usedBytes: () => number;
+}
+
+/**
+ * Runs one unit of work inside the open transaction (the caller wraps it in a savepoint): guards
+ * first, reading what earlier works of the batch wrote; then the writes. Synchronous by design.
+ */
+export function applyWork(context: WorkContext, work: Work): CommitOutcome {
+  for (const guard of work.guards ?? []) {
+    const refusal = checkGuard(context, guard, work.writes);
+    if (refusal !== undefined) return refusal;
+  }
+  const seqs: number[] = [];
+  for (const write of work.writes) {
+    const seq = applyWrite(context, write);
+    if (seq !== undefined) seqs.push(seq);
+  }
+  return { status: "ok", seqs };
+}
+
+function checkGuard(context: WorkContext, guard: Guard, writes: Write[]): CommitRefusal | undefined {
+  const { statements } = context;
+  switch (guard.type) {
+    case "notSeen": {
+      const seen = statements.getSeen.get(guard.messageId);
+      if (seen !== null) return { status: "duplicate", seen: seenOf(seen) };
+      const queued = statements.findEntry.get(guard.recipient, guard.messageId);
+      if (queued === null) return undefined;
+      const atMs = queued.enqueued_at_ms;
+      return {
+        status: "duplicate",
+        seen: { messageId: guard.messageId, sender: queued.sender, recipient: guard.recipient, atMs },
+      };
+    }
+    case "deviceUsable": {
+      const device = statements.deviceQueue.get(guard.device);
+      if (device === null) return { status: "unknown_device", device: guard.device };
+      return device.state === "revoked" ? { status: "revoked", device: guard.device } : undefined;
+    }
+    case "queueCap": {
+      const row = statements.deviceQueue.get(guard.recipient);
+      const stats = { frames: row?.queue_frames ?? 0, bytes: row?.queue_bytes ?? 0 };
+      const added = addedTo(guard.recipient, writes);
+      const fits =
+        stats.frames + added.frames <= guard.maxFrames && stats.bytes + added.bytes <= guard.maxBytes;
+      return fits ? undefined : { status: "queue_full", recipient: guard.recipient, stats };
+    }
+    case "diskQuota": {
+      const usedBytes = context.usedBytes();
+      if (!context.quota.isFull(usedBytes)) return undefined;
+      return { status: "disk_full", usedBytes, limitBytes: context.quota.limitBytes ?? 0 };
+    }
+  }
+}
+
+function applyWrite(context: WorkContext, write: Write): number | undefined {
+  const { statements } = context;
+  try {
+    switch (write.type) {
+      case "enqueue": {
+        const { recipient, kind, messageId, sender, frame, enqueuedAtMs, expiresAtMs } = write.entry;
+        const seq = context.nextSeq();
+        statements.insertEntry.run(seq, recipient, kind, messageId, sender, frame, enqueuedAtMs, expiresAtMs);
+        return seq;
+      }
+      case "deleteEntry":
+        statements.deleteEntry.run(write.seq, write.recipient);
+        return undefined;
+      case "markSeen": {
+        const { messageId, sender, recipient, atMs } = write.seen;
+        statements.insertSeen.run(messageId, sender, recipient, atMs);
+        return undefined;
+      }
+      case "touchContact":
+        statements.touchContact.run(write.a, write.b, write.atMs);
+        statements.touchContact.run(write.b, write.a, write.atMs);
+        return undefined;
+      case "putDevice": {
+        const d = write.device;
+        statements.putDevice.run(
+          d.id,
+          d.publicKey,
+          d.userId,
+          d.state,
+          d.info,
+          d.capabilities,
+          d.registeredAtMs,
+          d.updatedAtMs,
+        );
+        return undefined;
+      }
+      case "setDeviceState":
+        if (statements.setDeviceState.run(write.state, write.atMs, write.device).changes === 0) {
+          throw new StoreError("invalid_write", "unit of work refused: state change of an unknown device");
+        }
+        return undefined;
+      case "putPresence": {
+        const { device, status, frame, atMs } = write.presence;
+        statements.putPresence.run(device, status, frame, atMs);
+        return undefined;
+      }
+    }
+  } catch (error) {
+    throw writeError(write, error);
+  }
+}
+
+/** A constraint failure is the caller's bug (invalid_write); anything else is the disk's (io). */
+function writeError(write: Write, error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  const code = String((error as { code?: unknown }).code ?? "");
+  const kind = code.startsWith("SQLITE_CONSTRAINT") ? "invalid_write" : "io";
+  return new StoreError(kind, `unit of work refused: ${write.type} failed (${errorMessage(error)})`, {
+    cause: error,
+  });
+}

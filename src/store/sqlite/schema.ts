@@ -1,0 +1,77 @@
+/** One step of the schema: applied once, in version order, inside a transaction. */
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+/**
+ * The schema history. Never edit a released step: add the next one. Queue counters live on the
+ * device row, kept by triggers, so caps are checked without counting a queue.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE devices (
+  id BLOB PRIMARY KEY,
+  public_key BLOB NOT NULL,
+  user_id TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('registered', 'active', 'suspended', 'revoked')),
+  info TEXT NOT NULL,
+  capabilities INTEGER NOT NULL,
+  registered_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  queue_frames INTEGER NOT NULL DEFAULT 0,
+  queue_bytes INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX devices_by_user ON devices (user_id, registered_at_ms, id);
+CREATE TABLE entries (
+  seq INTEGER PRIMARY KEY,
+  recipient BLOB NOT NULL REFERENCES devices (id),
+  kind TEXT NOT NULL CHECK (kind IN ('message', 'receipt')),
+  message_id BLOB NOT NULL,
+  sender BLOB NOT NULL,
+  frame BLOB NOT NULL,
+  enqueued_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL
+);
+CREATE INDEX entries_by_recipient ON entries (recipient, seq);
+CREATE INDEX entries_by_message ON entries (recipient, message_id);
+CREATE INDEX entries_by_expiry ON entries (expires_at_ms);
+CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
+  UPDATE devices SET queue_frames = queue_frames + 1, queue_bytes = queue_bytes + length(NEW.frame)
+  WHERE id = NEW.recipient;
+END;
+CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
+  UPDATE devices SET queue_frames = queue_frames - 1, queue_bytes = queue_bytes - length(OLD.frame)
+  WHERE id = OLD.recipient;
+END;
+CREATE TABLE seen (
+  message_id BLOB PRIMARY KEY,
+  sender BLOB NOT NULL,
+  recipient BLOB NOT NULL,
+  at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX seen_by_time ON seen (at_ms);
+CREATE TABLE contacts (
+  device BLOB NOT NULL,
+  peer BLOB NOT NULL,
+  last_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (device, peer)
+) WITHOUT ROWID;
+CREATE TABLE presence (
+  device BLOB PRIMARY KEY REFERENCES devices (id),
+  status INTEGER NOT NULL,
+  frame BLOB NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE TABLE store_meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+`,
+  },
+];
+
+/** The newest schema version this binary knows. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

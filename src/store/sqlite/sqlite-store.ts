@@ -1,0 +1,178 @@
+import type { Database } from "bun:sqlite";
+import type { Store, StoreOptions } from "../ports.ts";
+import { QuotaTracker } from "../quota-tracker.ts";
+import type {
+  ContactRecord,
+  DeviceRecord,
+  Id,
+  PresenceRecord,
+  QueueEntry,
+  QueueStats,
+  SeenRecord,
+} from "../records.ts";
+import { StoreError } from "../store-error.ts";
+import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
+import { applyWork, type WorkContext } from "./apply-work.ts";
+import { GroupCommit, type GroupCommitStats } from "./group-commit.ts";
+import { openDatabase } from "./open-database.ts";
+import { prepareStatements, type Statements } from "./prepare-statements.ts";
+import { deviceOf, entryOf, presenceOf, seenOf } from "./rows.ts";
+import { StoreUsage } from "./store-usage.ts";
+
+/**
+ * The embedded durable store: one bun:sqlite database in a data directory. Reads see committed
+ * state only; every change goes through the group commit, so changes keep call order.
+ */
+export class SqliteStore implements Store {
+  private readonly statements: Statements;
+  private readonly group: GroupCommit;
+  private readonly context: WorkContext;
+  private lastSeq: number;
+  private seqDirty = false;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database,
+    readonly file: string,
+    /** Bytes on disk against the quota (backups add theirs). */
+    readonly usage: StoreUsage,
+  ) {
+    this.statements = prepareStatements(db);
+    this.lastSeq = Math.max(
+      this.statements.savedSeq.get()?.value ?? 0,
+      this.statements.maxSeq.get()?.seq ?? 0,
+    );
+    this.group = new GroupCommit(db, {
+      beforeCommit: () => this.saveSeq(),
+      afterCommit: () => usage.measure(),
+    });
+    this.context = {
+      statements: this.statements,
+      nextSeq: () => {
+        this.seqDirty = true;
+        return ++this.lastSeq;
+      },
+      quota: usage.quota,
+      usedBytes: () => usage.usedBytes,
+    };
+  }
+
+  /** Opens (creating if needed) the store in `dir`; throws StoreError saying what to do if it cannot. */
+  static open(dir: string, options: StoreOptions = {}): SqliteStore {
+    const { db, file } = openDatabase(dir);
+    try {
+      return new SqliteStore(db, file, new StoreUsage(file, new QuotaTracker(options)));
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  async getDevice(id: Id): Promise<DeviceRecord | undefined> {
+    const row = this.open().getDevice.get(id);
+    return row === null ? undefined : deviceOf(row);
+  }
+
+  async devicesOfUser(userId: string): Promise<DeviceRecord[]> {
+    return this.open().devicesOfUser.all(userId).map(deviceOf);
+  }
+
+  async mailboxPage(recipient: Id, afterSeq: number, limit: number): Promise<QueueEntry[]> {
+    return this.open().page.all(recipient, afterSeq, limit).map(entryOf);
+  }
+
+  async findEntry(recipient: Id, messageId: Id): Promise<QueueEntry | undefined> {
+    const row = this.open().findEntry.get(recipient, messageId);
+    return row === null ? undefined : entryOf(row);
+  }
+
+  async queueStats(recipient: Id): Promise<QueueStats> {
+    const row = this.open().deviceQueue.get(recipient);
+    return { frames: row?.queue_frames ?? 0, bytes: row?.queue_bytes ?? 0 };
+  }
+
+  async getSeen(messageId: Id): Promise<SeenRecord | undefined> {
+    const row = this.open().getSeen.get(messageId);
+    return row === null ? undefined : seenOf(row);
+  }
+
+  async contactsOf(device: Id, sinceMs: number): Promise<ContactRecord[]> {
+    return this.open()
+      .contactsOf.all(device, sinceMs)
+      .map((row) => ({ peer: row.peer, lastAtMs: row.last_at_ms }));
+  }
+
+  async getPresence(device: Id): Promise<PresenceRecord | undefined> {
+    const row = this.open().getPresence.get(device);
+    return row === null ? undefined : presenceOf(row);
+  }
+
+  commit(work: Work): Promise<CommitOutcome> {
+    return this.change(() => applyWork(this.context, work));
+  }
+
+  sweepExpired(nowMs: number, limit: number): Promise<QueueEntry[]> {
+    return this.change(() => {
+      const expired = this.statements.expired.all(nowMs, Math.max(0, limit)).map(entryOf);
+      for (const entry of expired) this.statements.deleteEntryBySeq.run(entry.seq);
+      return expired;
+    });
+  }
+
+  pruneSeen(beforeMs: number): Promise<number> {
+    return this.change(() => this.statements.pruneSeen.run(beforeMs).changes);
+  }
+
+  pruneContacts(beforeMs: number): Promise<number> {
+    return this.change(() => this.statements.pruneContacts.run(beforeMs).changes / 2);
+  }
+
+  revokeDevice(id: Id, atMs: number): Promise<RevokeOutcome> {
+    return this.change((): RevokeOutcome => {
+      const device = this.statements.deviceQueue.get(id);
+      if (device === null) return { status: "unknown_device" };
+      if (device.state === "revoked") return { status: "already_revoked" };
+      this.statements.setDeviceState.run("revoked", atMs, id);
+      const purged = this.statements.queueOf.all(id).map(entryOf);
+      this.statements.deleteQueue.run(id);
+      return { status: "revoked", purged };
+    });
+  }
+
+  /** The connection's durability settings, for the start-up log line and for tests. */
+  settings(): { journalMode: string; synchronous: string; foreignKeys: boolean } {
+    const pragma = (name: string) => String(this.db.query(`PRAGMA ${name}`).values()[0]?.[0]);
+    const synchronous = ["off", "normal", "full", "extra"][Number(pragma("synchronous"))] ?? "unknown";
+    return { journalMode: pragma("journal_mode"), synchronous, foreignKeys: pragma("foreign_keys") === "1" };
+  }
+
+  /** How many transactions served how many changes since open (group commit at work). */
+  groupStats(): GroupCommitStats {
+    return this.group.stats();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.group.idle();
+    for (const statement of Object.values(this.statements)) statement.finalize();
+    this.group.finalize();
+    this.db.close(true);
+  }
+
+  private change<T>(task: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError("closed", "the store is closed"));
+    return this.group.run(task);
+  }
+
+  private saveSeq(): void {
+    if (!this.seqDirty) return;
+    this.statements.saveSeq.run(this.lastSeq);
+    this.seqDirty = false;
+  }
+
+  private open(): Statements {
+    if (this.closed) throw new StoreError("closed", "the store is closed");
+    return this.statements;
+  }
+}
