@@ -20,26 +20,11 @@ export function workerControl(handle: ServerHandle, start: StartRecord, startedA
         start,
       };
     },
-    reload: async () => startOnlyKeysNeedRestart(await handle.reload()),
+    reload: () => handle.reload(),
     stop(mode) {
       setTimeout(() => void handle.shutdown(mode), 10);
       return [process.pid];
     },
-  };
-}
-
-/** Read at start only (they shape the process tree): a reload reports them as needing a restart. */
-const START_ONLY_KEYS = ["daemon.auto_restart", "daemon.max_restarts", "daemon.restart_cooldown_secs"];
-
-function startOnlyKeysNeedRestart(outcome: ReloadOutcome): ReloadOutcome {
-  if (outcome.result !== "applied") return outcome;
-  return {
-    result: "applied",
-    changedKeys: outcome.changedKeys.filter((key) => !START_ONLY_KEYS.includes(key)),
-    restartKeys: [
-      ...outcome.restartKeys,
-      ...outcome.changedKeys.filter((key) => START_ONLY_KEYS.includes(key)),
-    ],
   };
 }
 
@@ -70,7 +55,7 @@ export function supervisorControl(
         start,
       };
     },
-    reload: async () => startOnlyKeysNeedRestart((await supervisor.ask("reload")) as ReloadOutcome),
+    reload: async () => (await supervisor.ask("reload")) as ReloadOutcome,
     stop(mode) {
       const pids = supervisor.stop(mode);
       return pids;

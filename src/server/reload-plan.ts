@@ -1,11 +1,17 @@
 import type { Config } from "../config/schema.ts";
 
-/** Keys a reload cannot apply to a running process: reported as "requires restart" and kept. */
+/**
+ * Keys a reload cannot apply to a running process: reported as "requires restart" and kept. The
+ * daemon.* restart settings shape the process tree (the supervisor reads them at start).
+ */
 export const RESTART_KEYS = [
   "daemon.pid_file",
   "daemon.user",
   "daemon.group",
   "daemon.working_dir",
+  "daemon.auto_restart",
+  "daemon.max_restarts",
+  "daemon.restart_cooldown_secs",
   "storage.data_dir",
 ] as const;
 
