@@ -14,6 +14,8 @@ export interface DeviceStore {
   getDevice(id: Id): Promise<DeviceRecord | undefined>;
   /** Every device of the user, in every state, oldest registration first. */
   devicesOfUser(userId: string): Promise<DeviceRecord[]>;
+  /** Every device, oldest registration first (operator listings). */
+  allDevices(): Promise<DeviceRecord[]>;
 }
 
 /** Each device's FIFO queue of messages and receipts, in commit order. */

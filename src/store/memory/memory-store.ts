@@ -40,6 +40,12 @@ export class MemoryStore implements Store {
     return devices.map(copyDevice);
   }
 
+  async allDevices(): Promise<DeviceRecord[]> {
+    const devices = [...this.open().devices.values()];
+    devices.sort((a, b) => a.registeredAtMs - b.registeredAtMs || Buffer.compare(a.id, b.id));
+    return devices.map(copyDevice);
+  }
+
   async mailboxPage(recipient: Id, afterSeq: number, limit: number): Promise<QueueEntry[]> {
     const page: QueueEntry[] = [];
     for (const entry of this.open().queues.get(idKey(recipient))?.entries.values() ?? []) {

@@ -77,6 +77,10 @@ export class SqliteStore implements Store {
     return this.open().devicesOfUser.all(userId).map(deviceOf);
   }
 
+  async allDevices(): Promise<DeviceRecord[]> {
+    return this.open().allDevices.all().map(deviceOf);
+  }
+
   async mailboxPage(recipient: Id, afterSeq: number, limit: number): Promise<QueueEntry[]> {
     return this.open().page.all(recipient, afterSeq, limit).map(entryOf);
   }

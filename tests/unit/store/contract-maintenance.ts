@@ -112,6 +112,7 @@ export function maintenanceContract(makeFixture: FixtureFactory): void {
       await store.commit({ writes: [{ type: "putDevice", device: device(3, "carol") }] });
       expect((await store.devicesOfUser("bob")).map((d) => d.id)).toEqual([id(2), id(1)]);
       expect(await store.devicesOfUser("nobody")).toEqual([]);
+      expect((await store.allDevices()).map((d) => d.id)).toEqual([id(2), id(3), id(1)]);
       const changed = { ...late, info: "phone", capabilities: 7, updatedAtMs: T0 + 60 };
       await store.commit({ writes: [{ type: "putDevice", device: changed }] });
       expect(await store.getDevice(id(1))).toEqual(changed);
