@@ -15,6 +15,7 @@ export const commands: Record<string, () => Promise<AnyCommand>> = {
   status: () => import("./commands/status.ts").then((m) => m.default as AnyCommand),
   reload: () => import("./commands/reload.ts").then((m) => m.default as AnyCommand),
   restart: () => import("./commands/restart.ts").then((m) => m.default as AnyCommand),
+  device: () => import("./commands/device.ts").then((m) => m.default as AnyCommand),
   /** Hidden: the server process under the supervisor (daemon.auto_restart). */
   _worker: () => import("./commands/worker.ts").then((m) => m.default as AnyCommand),
 };

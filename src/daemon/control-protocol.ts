@@ -1,7 +1,12 @@
 import type { ListenInfo, ReloadOutcome } from "../server/server-handle.ts";
+import type { DeviceReply, DeviceRequest } from "./device-admin.ts";
 
 /** What the CLI asks the running instance over the control channel (one JSON line each way). */
-export type ControlRequest = { op: "status" } | { op: "reload" } | { op: "stop"; mode: "graceful" | "now" };
+export type ControlRequest =
+  | { op: "status" }
+  | { op: "reload" }
+  | { op: "stop"; mode: "graceful" | "now" }
+  | { op: "device"; request: DeviceRequest };
 
 /** How the instance was started, so `restart` can start it again the same way. */
 export interface StartRecord {
@@ -34,7 +39,9 @@ export type ControlReply =
   | { ok: true; status: InstanceStatus }
   | { ok: true; reload: ReloadOutcome }
   | { ok: true; stopping: number[] }
-  | { ok: false; error: string };
+  | { ok: true; device: DeviceReply }
+  /** `exitCode`: the command's exit code for a refusal the user can act on (NorcError). */
+  | { ok: false; error: string; exitCode?: number };
 
 /** What the top process answers with; the control server turns each call into one reply line. */
 export interface ControlHandler {
@@ -42,4 +49,6 @@ export interface ControlHandler {
   reload(): Promise<ReloadOutcome>;
   /** Starts stopping (reply first, then the processes go); returns the pids that will exit. */
   stop(mode: "graceful" | "now"): number[];
+  /** Device administration on the running server's store. */
+  device(request: DeviceRequest): Promise<DeviceReply>;
 }

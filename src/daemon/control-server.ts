@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
-import { errorMessage } from "../errors.ts";
+import { errorMessage, NorcError } from "../errors.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import type { ControlHandler, ControlReply, ControlRequest } from "./control-protocol.ts";
 import { type ControlEndpoint, endpointFile } from "./instance-paths.ts";
@@ -108,11 +108,15 @@ async function answer(
         return { ok: true, reload: await handler.reload() };
       case "stop":
         return { ok: true, stopping: handler.stop(request.mode === "now" ? "now" : "graceful") };
+      case "device":
+        return { ok: true, device: await handler.device(request.request) };
       default:
         return { ok: false, error: `unknown control operation ${JSON.stringify(line)}` };
     }
   } catch (error) {
-    return { ok: false, error: errorMessage(error) };
+    return error instanceof NorcError
+      ? { ok: false, error: error.message, exitCode: error.exitCode }
+      : { ok: false, error: errorMessage(error) };
   }
 }
 

@@ -1,10 +1,17 @@
 import { buildInfo } from "../build-info.ts";
 import type { ReloadOutcome, ServerHandle, ServerStatus } from "../server/server-handle.ts";
 import type { ControlHandler, StartRecord } from "./control-protocol.ts";
+import type { DeviceReply } from "./device-admin.ts";
 import type { Supervisor } from "./supervisor.ts";
+import type { WorkerAdmin } from "./worker-admin.ts";
 
 /** Control answers of an instance whose top process is the worker itself. */
-export function workerControl(handle: ServerHandle, start: StartRecord, startedAtMs: number): ControlHandler {
+export function workerControl(
+  handle: ServerHandle,
+  admin: WorkerAdmin,
+  start: StartRecord,
+  startedAtMs: number,
+): ControlHandler {
   return {
     async status() {
       const server = handle.status();
@@ -21,6 +28,7 @@ export function workerControl(handle: ServerHandle, start: StartRecord, startedA
       };
     },
     reload: () => handle.reload(),
+    device: (request) => admin.device(request),
     stop(mode) {
       setTimeout(() => void handle.shutdown(mode), 10);
       return [process.pid];
@@ -39,9 +47,9 @@ export function supervisorControl(
 ): ControlHandler {
   return {
     async status() {
-      const server = (await supervisor.ask("status", WORKER_STATUS_TIMEOUT_MS).catch(() => undefined)) as
-        | ServerStatus
-        | undefined;
+      const server = (await supervisor
+        .ask({ op: "status" }, WORKER_STATUS_TIMEOUT_MS)
+        .catch(() => undefined)) as ServerStatus | undefined;
       return {
         pid: process.pid,
         workerPid: supervisor.workerPid,
@@ -55,7 +63,8 @@ export function supervisorControl(
         start,
       };
     },
-    reload: async () => (await supervisor.ask("reload")) as ReloadOutcome,
+    reload: async () => (await supervisor.ask({ op: "reload" })) as ReloadOutcome,
+    device: async (request) => (await supervisor.ask({ op: "device", request })) as DeviceReply,
     stop(mode) {
       const pids = supervisor.stop(mode);
       return pids;

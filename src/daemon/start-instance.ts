@@ -55,8 +55,8 @@ export async function runInstance(config: Config, source: ConfigSource, start: S
     return await runWorker({
       source,
       loaded: { config, file: start.configFile },
-      onReady(listen, handle) {
-        control = tryStartControlServer(paths.endpoint, workerControl(handle, start, startedAtMs));
+      onReady(listen, handle, admin) {
+        control = tryStartControlServer(paths.endpoint, workerControl(handle, admin, start, startedAtMs));
         becomeWorkerIdentity(config, identity);
         notifyStarter({ ok: true, pid: process.pid, listen });
       },

@@ -1,9 +1,10 @@
 import type { ConfigSource } from "../config/load-config.ts";
 import { loadConfig } from "../config/load-config.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage, NorcError } from "../errors.ts";
 import type { ServerHandle } from "../server/server-handle.ts";
 import { detachStdio } from "./readiness.ts";
 import { runWorker } from "./worker.ts";
+import type { WorkerAdmin } from "./worker-admin.ts";
 import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
 import type { WorkerMessage, WorkerRequest } from "./worker-ipc.ts";
 
@@ -16,9 +17,9 @@ export async function runSupervisedWorker(source: ConfigSource): Promise<number>
   const identity = workerIdentity(config);
   return await runWorker({
     source,
-    onReady(listen, handle) {
+    onReady(listen, handle, admin) {
       becomeWorkerIdentity(config, identity);
-      process.on("message", (message: WorkerRequest) => void answer(message, handle));
+      process.on("message", (message: WorkerRequest) => void answer(message, handle, admin));
       process.on("disconnect", () => void handle.shutdown("graceful"));
       detachStdio();
       send({ type: "ready", listen });
@@ -26,14 +27,20 @@ export async function runSupervisedWorker(source: ConfigSource): Promise<number>
   });
 }
 
-async function answer(request: WorkerRequest, handle: ServerHandle): Promise<void> {
+async function answer(request: WorkerRequest, handle: ServerHandle, admin: WorkerAdmin): Promise<void> {
   if (request?.type !== "request") return;
   try {
-    const result = request.op === "reload" ? await handle.reload() : handle.status();
-    send({ type: "reply", id: request.id, result });
+    send({ type: "reply", id: request.id, result: await answerOf(request, handle, admin) });
   } catch (error) {
-    send({ type: "reply", id: request.id, error: errorMessage(error) });
+    const exitCode = error instanceof NorcError ? error.exitCode : undefined;
+    send({ type: "reply", id: request.id, error: errorMessage(error), exitCode });
   }
+}
+
+function answerOf(request: WorkerRequest, handle: ServerHandle, admin: WorkerAdmin): unknown {
+  if (request.op === "reload") return handle.reload();
+  if (request.op === "device") return admin.device(request.request);
+  return handle.status();
 }
 
 function send(message: WorkerMessage): void {

@@ -1,10 +1,11 @@
 import type { Subprocess } from "bun";
+import { NorcError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ListenInfo } from "../server/server-handle.ts";
 import { decideRestart, describeExit, type RestartPolicy } from "./restart-policy.ts";
 import { selfCommand } from "./self-command.ts";
 import { WORKER_REPLY_MS } from "./timeouts.ts";
-import { WORKER_COMMAND, type WorkerMessage, type WorkerRequest } from "./worker-ipc.ts";
+import { WORKER_COMMAND, type WorkerMessage, type WorkerQuestion, type WorkerRequest } from "./worker-ipc.ts";
 
 export interface SupervisorOptions {
   /** The worker's arguments (the user's, without --daemon). */
@@ -88,7 +89,8 @@ export class Supervisor {
   }
 
   /** Asks the running worker (status / reload) over IPC. */
-  ask(op: WorkerRequest["op"], timeoutMs = WORKER_REPLY_MS): Promise<unknown> {
+  ask(question: WorkerQuestion, timeoutMs = WORKER_REPLY_MS): Promise<unknown> {
+    const op = question.op;
     const worker = this.worker;
     if (!worker || !this.listen)
       return Promise.reject(new Error("no worker is running right now (it is restarting)"));
@@ -108,7 +110,7 @@ export class Supervisor {
           settle(value);
         };
       this.pending.set(id, { resolve: done(resolve), reject: done(reject) });
-      worker.send({ type: "request", id, op } satisfies WorkerRequest);
+      worker.send({ type: "request", id, ...question } satisfies WorkerRequest);
     });
   }
 
@@ -137,7 +139,7 @@ export class Supervisor {
     }
     const pending = this.pending.get(message.id);
     if (!pending) return;
-    if (message.error !== undefined) pending.reject(new Error(message.error));
+    if (message.error !== undefined) pending.reject(new NorcError(message.error, message.exitCode));
     else pending.resolve(message.result);
   }
 

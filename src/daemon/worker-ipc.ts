@@ -1,4 +1,5 @@
 import type { ListenInfo } from "../server/server-handle.ts";
+import type { DeviceRequest } from "./device-admin.ts";
 
 /** The hidden command the supervisor runs its worker with (talks to it over Bun IPC), like nuxt/cli's `_dev`. */
 export const WORKER_COMMAND = "_worker";
@@ -6,11 +7,10 @@ export const WORKER_COMMAND = "_worker";
 /** Worker -> supervisor. */
 export type WorkerMessage =
   | { type: "ready"; listen: ListenInfo }
-  | { type: "reply"; id: number; result?: unknown; error?: string };
+  | { type: "reply"; id: number; result?: unknown; error?: string; exitCode?: number };
 
 /** Supervisor -> worker: questions the control channel forwards. */
-export interface WorkerRequest {
-  type: "request";
-  id: number;
-  op: "status" | "reload";
-}
+export type WorkerRequest = { type: "request"; id: number } & WorkerQuestion;
+
+/** What the supervisor can ask its worker. */
+export type WorkerQuestion = { op: "status" } | { op: "reload" } | { op: "device"; request: DeviceRequest };

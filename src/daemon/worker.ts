@@ -7,10 +7,13 @@ import type { Logger } from "../log/logger.ts";
 import { Server } from "../server/server.ts";
 import type { ListenInfo, ServerHandle } from "../server/server-handle.ts";
 import { createSessionFactory } from "../session/session-factory.ts";
+import type { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { type Part, startParts } from "../util/lifecycle.ts";
 import { WorkTracker } from "../util/work-tracker.ts";
 import { loadOrCreateIdentity } from "./identity.ts";
+import { openStore } from "./open-store.ts";
 import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
+import { type WorkerAdmin, workerAdmin } from "./worker-admin.ts";
 import { installWorkerSignals } from "./worker-signals.ts";
 
 /** What the server process needs; the daemon layer adds its parts through `onReady`. */
@@ -20,12 +23,12 @@ export interface WorkerOptions {
   /** The config of `source`, already loaded and checked by the caller (`start`): not read twice. */
   loaded?: LoadedConfig;
   /** Called once the listener accepts connections (PID file, readiness, control channel). */
-  onReady?: (listen: ListenInfo, handle: ServerHandle) => void | Promise<void>;
+  onReady?: (listen: ListenInfo, handle: ServerHandle, admin: WorkerAdmin) => void | Promise<void>;
 }
 
 /**
- * The composition root: the one place that opens the process-lifetime parts (identity, and later
- * the store, relay and router), hands the server its session factory, and owns the shutdown order
+ * The composition root: the one place that opens the process-lifetime parts (the store, the
+ * identity, and later the relay and router), hands the server its session factory, and owns the shutdown order
  * (MESSAGING.md): stop accepting and 501 to every session (the server), wait for in-flight work,
  * close the store, flush the log. Start-up failures throw NorcError (78 config, 75 address in use).
  */
@@ -41,7 +44,15 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     );
     const tracker = new WorkTracker();
     let server: Server | undefined;
+    let store: SqliteStore | undefined;
     const parts: Part[] = [
+      {
+        name: "store",
+        start: () => {
+          store = openStore(loaded.config, logger);
+        },
+        stop: () => store?.close(),
+      },
       inFlightWork(tracker, logger),
       {
         name: "server",
@@ -65,7 +76,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     }
     const handle = server as Server;
     signals.attach(handle, logger);
-    if (!signals.stopRequested()) await options.onReady?.(handle.listen, handle);
+    if (!signals.stopRequested())
+      await options.onReady?.(handle.listen, handle, workerAdmin(store as SqliteStore, logger));
     await handle.stopped;
     await started.stop("graceful");
     logger.close();

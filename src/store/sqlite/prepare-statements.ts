@@ -17,7 +17,9 @@ export function prepareStatements(db: Database) {
     devicesOfUser: db.prepare<DeviceRow, [string]>(
       `SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? ORDER BY registered_at_ms, id`,
     ),
-    allDevices: db.prepare<DeviceRow, []>(`SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY registered_at_ms, id`),
+    allDevices: db.prepare<DeviceRow, []>(
+      `SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY registered_at_ms, id`,
+    ),
     deviceQueue: db.prepare<{ state: string; queue_frames: number; queue_bytes: number }, [Blob]>(
       "SELECT state, queue_frames, queue_bytes FROM devices WHERE id = ?",
     ),

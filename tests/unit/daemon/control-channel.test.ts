@@ -6,6 +6,7 @@ import { ControlUnavailable, sendControl } from "../../../src/daemon/control-cli
 import type { ControlHandler } from "../../../src/daemon/control-protocol.ts";
 import { startControlServer } from "../../../src/daemon/control-server.ts";
 import { endpointFile, instancePaths } from "../../../src/daemon/instance-paths.ts";
+import { NorcError } from "../../../src/errors.ts";
 import { tempDir } from "../../helpers/binary.ts";
 
 const handler: ControlHandler = {
@@ -23,6 +24,10 @@ const handler: ControlHandler = {
     return { result: "rejected", problems: ["network.port: must be a number"] };
   },
   stop: (mode) => (mode === "now" ? [1, 2] : [1]),
+  async device(request) {
+    if (request.action === "show") throw new NorcError(`no device ${request.id}`, 1);
+    return { devices: [] };
+  },
 };
 
 describe.each([
@@ -46,6 +51,15 @@ describe.each([
       expect(await sendControl(endpoint, { op: "stop", mode: "now" })).toEqual({
         ok: true,
         stopping: [1, 2],
+      });
+      expect(await sendControl(endpoint, { op: "device", request: { action: "list" } })).toEqual({
+        ok: true,
+        device: { devices: [] },
+      });
+      expect(await sendControl(endpoint, { op: "device", request: { action: "show", id: "ab" } })).toEqual({
+        ok: false,
+        error: "no device ab",
+        exitCode: 1,
       });
       server.close();
       expect(existsSync(file)).toBe(false);

@@ -1,0 +1,36 @@
+import type { Config } from "../config/schema.ts";
+import { ExitCode, NorcError } from "../errors.ts";
+import { sendControl } from "./control-client.ts";
+import type { DeviceReply, DeviceRequest } from "./device-admin.ts";
+import { runDeviceRequest } from "./device-admin.ts";
+import { findInstance } from "./find-instance.ts";
+import { instancePaths } from "./instance-paths.ts";
+import { openStore } from "./open-store.ts";
+
+/**
+ * Runs a device request where the devices live: through the control channel when the server of
+ * this config runs (so it applies the change at once), on the store in data_dir when it does not.
+ */
+export async function deviceOnInstance(config: Config, request: DeviceRequest): Promise<DeviceReply> {
+  const paths = instancePaths(config.daemon.pid_file);
+  const found = await findInstance(paths);
+  if (found.state === "running") {
+    if (found.status === undefined) {
+      throw new NorcError(
+        `norc-server runs (pid ${found.pid}) but its control channel did not answer (${found.channelError ?? "no socket"}): try again, or stop the server and run this command again`,
+        ExitCode.unavailable,
+      );
+    }
+    const reply = await sendControl(paths.endpoint, { op: "device", request });
+    if (!reply.ok) throw new NorcError(reply.error, reply.exitCode ?? ExitCode.failure);
+    if (!("device" in reply))
+      throw new NorcError("unexpected answer from the running server", ExitCode.failure);
+    return reply.device;
+  }
+  const store = openStore(config);
+  try {
+    return await runDeviceRequest(store, request);
+  } finally {
+    await store.close();
+  }
+}

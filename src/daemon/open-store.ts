@@ -1,0 +1,44 @@
+import type { Config } from "../config/schema.ts";
+import { ExitCode, NorcError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import type { QuotaEvent } from "../store/ports.ts";
+import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
+import { StoreError } from "../store/store-error.ts";
+
+const MiB = 1024 * 1024;
+
+/**
+ * Opens the message store in storage.data_dir with the quota of max_disk_usage_mb. The store
+ * checks itself (quick_check, schema version) at open: a damaged or too new database refuses, and
+ * the message says what to do (restore a backup). Quota crossings are logged once each.
+ */
+export function openStore(config: Config, logger?: Logger): SqliteStore {
+  const { data_dir, max_disk_usage_mb } = config.storage;
+  try {
+    return SqliteStore.open(data_dir, {
+      quotaBytes: max_disk_usage_mb * MiB,
+      onQuotaEvent: logger === undefined ? undefined : (event) => logQuota(logger, event),
+    });
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    const exitCode = error.code === "locked" ? ExitCode.tempFail : ExitCode.failure;
+    const hint =
+      error.code === "corrupt"
+        ? `\nto restore the newest verified backup: norc-server restore ${data_dir}/backups/<file> (norc-server backup lists how they are named)`
+        : "";
+    throw new NorcError(`cannot open the message store: ${error.message}${hint}`, exitCode);
+  }
+}
+
+function logQuota(logger: Logger, event: QuotaEvent): void {
+  const used = `${(event.usedBytes / MiB).toFixed(1)} MiB of ${(event.limitBytes / MiB).toFixed(0)} MiB`;
+  if (event.level === "full") {
+    logger.error(
+      `storage full: ${used} (storage.max_disk_usage_mb): new messages are refused until acks or expiry free room, or the limit is raised`,
+    );
+  } else if (event.level === "warning") {
+    logger.warn(`storage at 90 % of its limit: ${used} (storage.max_disk_usage_mb)`);
+  } else {
+    logger.info(`storage back below 90 % of its limit: ${used}`);
+  }
+}
