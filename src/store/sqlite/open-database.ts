@@ -1,12 +1,13 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { STORE_FILE } from "../../config/data-dir.ts";
 import { errorMessage } from "../../errors.ts";
 import { StoreError } from "../store-error.ts";
 import { migrate } from "./migrate.ts";
 
 /** The database file's name inside the data directory (with -wal and -shm beside it). */
-export const DATABASE_FILE = "norc.db";
+export const DATABASE_FILE = STORE_FILE;
 
 const CORRUPT_CODES = new Set(["SQLITE_CORRUPT", "SQLITE_NOTADB"]);
 
