@@ -6,7 +6,8 @@ export type ControlRequest =
   | { op: "status" }
   | { op: "reload" }
   | { op: "stop"; mode: "graceful" | "now" }
-  | { op: "device"; request: DeviceRequest };
+  | { op: "device"; request: DeviceRequest }
+  | { op: "backup"; output?: string };
 
 /** How the instance was started, so `restart` can start it again the same way. */
 export interface StartRecord {
@@ -40,6 +41,7 @@ export type ControlReply =
   | { ok: true; reload: ReloadOutcome }
   | { ok: true; stopping: number[] }
   | { ok: true; device: DeviceReply }
+  | { ok: true; backup: BackupReply }
   /** `exitCode`: the command's exit code for a refusal the user can act on (NorcError). */
   | { ok: false; error: string; exitCode?: number };
 
@@ -51,4 +53,13 @@ export interface ControlHandler {
   stop(mode: "graceful" | "now"): number[];
   /** Device administration on the running server's store. */
   device(request: DeviceRequest): Promise<DeviceReply>;
+  /** A backup now (into `output`, or data_dir/backups with retention). */
+  backup(output?: string): Promise<BackupReply>;
+}
+
+/** A backup taken. */
+export interface BackupReply {
+  file: string;
+  bytes: number;
+  durationMs: number;
 }

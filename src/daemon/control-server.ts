@@ -110,6 +110,8 @@ async function answer(
         return { ok: true, stopping: handler.stop(request.mode === "now" ? "now" : "graceful") };
       case "device":
         return { ok: true, device: await handler.device(request.request) };
+      case "backup":
+        return { ok: true, backup: await handler.backup(request.output) };
       default:
         return { ok: false, error: `unknown control operation ${JSON.stringify(line)}` };
     }

@@ -1,8 +1,9 @@
 import { buildInfo } from "../build-info.ts";
 import type { ReloadOutcome, ServerHandle, ServerStatus } from "../server/server-handle.ts";
-import type { ControlHandler, StartRecord } from "./control-protocol.ts";
+import type { BackupReply, ControlHandler, StartRecord } from "./control-protocol.ts";
 import type { DeviceReply } from "./device-admin.ts";
 import type { Supervisor } from "./supervisor.ts";
+import { RELOAD_REPLY_MS } from "./timeouts.ts";
 import type { WorkerAdmin } from "./worker-admin.ts";
 
 /** Control answers of an instance whose top process is the worker itself. */
@@ -29,6 +30,7 @@ export function workerControl(
     },
     reload: () => handle.reload(),
     device: (request) => admin.device(request),
+    backup: (output) => admin.backup(output),
     stop(mode) {
       setTimeout(() => void handle.shutdown(mode), 10);
       return [process.pid];
@@ -65,6 +67,8 @@ export function supervisorControl(
     },
     reload: async () => (await supervisor.ask({ op: "reload" })) as ReloadOutcome,
     device: async (request) => (await supervisor.ask({ op: "device", request })) as DeviceReply,
+    backup: async (output) =>
+      (await supervisor.ask({ op: "backup", output }, RELOAD_REPLY_MS)) as BackupReply,
     stop(mode) {
       const pids = supervisor.stop(mode);
       return pids;

@@ -1,7 +1,9 @@
+import { dataDirLayout } from "../config/data-dir.ts";
 import type { Config } from "../config/schema.ts";
 import { ExitCode, NorcError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { QuotaEvent } from "../store/ports.ts";
+import { listBackups } from "../store/sqlite/backup.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { StoreError } from "../store/store-error.ts";
 
@@ -22,12 +24,18 @@ export function openStore(config: Config, logger?: Logger): SqliteStore {
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
     const exitCode = error.code === "locked" ? ExitCode.tempFail : ExitCode.failure;
-    const hint =
-      error.code === "corrupt"
-        ? `\nto restore the newest verified backup: norc-server restore ${data_dir}/backups/<file> (norc-server backup lists how they are named)`
-        : "";
+    const hint = error.code === "corrupt" ? `\n${restoreHint(config)}` : "";
     throw new NorcError(`cannot open the message store: ${error.message}${hint}`, exitCode);
   }
+}
+
+/** What to run after a damaged database: restore the newest verified backup, when there is one. */
+function restoreHint(config: Config): string {
+  const { backupsDir } = dataDirLayout(config.storage.data_dir);
+  const newest = listBackups(backupsDir).at(-1);
+  return newest === undefined
+    ? `there is no backup in ${backupsDir}: move the damaged file away to start with an empty store, or restore one with "norc-server restore FILE"`
+    : `restore the newest verified backup: norc-server restore ${newest.file}`;
 }
 
 function logQuota(logger: Logger, event: QuotaEvent): void {

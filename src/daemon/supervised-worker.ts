@@ -40,6 +40,7 @@ async function answer(request: WorkerRequest, handle: ServerHandle, admin: Worke
 function answerOf(request: WorkerRequest, handle: ServerHandle, admin: WorkerAdmin): unknown {
   if (request.op === "reload") return handle.reload();
   if (request.op === "device") return admin.device(request.request);
+  if (request.op === "backup") return admin.backup(request.output);
   return handle.status();
 }
 

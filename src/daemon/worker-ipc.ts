@@ -13,4 +13,8 @@ export type WorkerMessage =
 export type WorkerRequest = { type: "request"; id: number } & WorkerQuestion;
 
 /** What the supervisor can ask its worker. */
-export type WorkerQuestion = { op: "status" } | { op: "reload" } | { op: "device"; request: DeviceRequest };
+export type WorkerQuestion =
+  | { op: "status" }
+  | { op: "reload" }
+  | { op: "device"; request: DeviceRequest }
+  | { op: "backup"; output?: string };

@@ -1,19 +1,12 @@
 import type { ConfigSource, LoadedConfig } from "../config/load-config.ts";
 import { checkConfigFiles, loadConfig } from "../config/load-config.ts";
-import type { Config } from "../config/schema.ts";
 import { ExitCode, errorMessage, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
-import type { Logger } from "../log/logger.ts";
-import { Server } from "../server/server.ts";
+import type { Server } from "../server/server.ts";
 import type { ListenInfo, ServerHandle } from "../server/server-handle.ts";
-import { createSessionFactory } from "../session/session-factory.ts";
-import type { SqliteStore } from "../store/sqlite/sqlite-store.ts";
-import { type Part, startParts } from "../util/lifecycle.ts";
-import { WorkTracker } from "../util/work-tracker.ts";
-import { loadOrCreateIdentity } from "./identity.ts";
-import { openStore } from "./open-store.ts";
-import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
-import { type WorkerAdmin, workerAdmin } from "./worker-admin.ts";
+import { type StartedParts, startParts } from "../util/lifecycle.ts";
+import type { WorkerAdmin } from "./worker-admin.ts";
+import { WorkerParts } from "./worker-parts.ts";
 import { installWorkerSignals } from "./worker-signals.ts";
 
 /** What the server process needs; the daemon layer adds its parts through `onReady`. */
@@ -27,10 +20,10 @@ export interface WorkerOptions {
 }
 
 /**
- * The composition root: the one place that opens the process-lifetime parts (the store, the
- * identity, and later the relay and router), hands the server its session factory, and owns the shutdown order
- * (MESSAGING.md): stop accepting and 501 to every session (the server), wait for in-flight work,
- * close the store, flush the log. Start-up failures throw NorcError (78 config, 75 address in use).
+ * The composition root: the one place that opens the process-lifetime parts (`WorkerParts`: the
+ * store, its backups, and the server with its session factory) and owns the shutdown order
+ * (MESSAGING.md): stop accepting and 501 to every session, wait for in-flight work, close the
+ * store, flush the log. Start-up failures throw NorcError (78 config, 75 address in use).
  */
 export async function runWorker(options: WorkerOptions): Promise<number> {
   const signals = installWorkerSignals();
@@ -42,30 +35,14 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         ? "no configuration file: using the built-in defaults"
         : `configuration loaded from ${loaded.file}`,
     );
-    const tracker = new WorkTracker();
-    let server: Server | undefined;
-    let store: SqliteStore | undefined;
-    const parts: Part[] = [
-      {
-        name: "store",
-        start: () => {
-          store = openStore(loaded.config, logger);
-        },
-        stop: () => store?.close(),
-      },
-      inFlightWork(tracker, logger),
-      {
-        name: "server",
-        start: async () => {
-          if (options.loaded === undefined) await refuseProblems(loaded.config);
-          server = startServer(loaded.config, logger, tracker, options.source);
-        },
-        stop: (mode) => server?.shutdown(mode),
-      },
-    ];
-    let started: Awaited<ReturnType<typeof startParts>>;
+    const parts = new WorkerParts(loaded.config, logger, options.source);
+    let started: StartedParts;
     try {
-      started = await startParts(parts, (part, error) =>
+      if (options.loaded === undefined) {
+        const problems = await checkConfigFiles(loaded.config);
+        if (problems.length > 0) throw new NorcError(problems.join("\n"), ExitCode.config);
+      }
+      started = await startParts(parts.list(), (part, error) =>
         logger.error(`stopping ${part.name} failed: ${errorMessage(error)}`),
       );
     } catch (error) {
@@ -74,10 +51,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       logger.close();
       throw error;
     }
-    const handle = server as Server;
+    const handle = parts.server as Server;
     signals.attach(handle, logger);
-    if (!signals.stopRequested())
-      await options.onReady?.(handle.listen, handle, workerAdmin(store as SqliteStore, logger));
+    if (!signals.stopRequested()) await options.onReady?.(handle.listen, handle, parts.admin());
     await handle.stopped;
     await started.stop("graceful");
     logger.close();
@@ -85,35 +61,4 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   } finally {
     signals.remove();
   }
-}
-
-async function refuseProblems(config: Config): Promise<void> {
-  const problems = await checkConfigFiles(config);
-  if (problems.length > 0) throw new NorcError(problems.join("\n"), ExitCode.config);
-}
-
-/** The server with NCP-1 sessions under the identity of `storage.data_dir` (fingerprint logged). */
-function startServer(config: Config, logger: Logger, tracker: WorkTracker, source: ConfigSource): Server {
-  const identity = loadOrCreateIdentity(config.storage.data_dir);
-  if (identity.created) logger.info(`created the server identity key ${identity.file}`);
-  logger.info(`server identity fingerprint: ${identity.fingerprint}`);
-  return Server.start({
-    config,
-    logger,
-    sessionFactory: createSessionFactory(identity, { track: (work) => tracker.track(work) }),
-    reloadConfig: async () => (await loadConfig(source)).config,
-  });
-}
-
-/** Shutdown waits for replies that wait on commits (and, later, backups) before the store closes. */
-function inFlightWork(tracker: WorkTracker, logger: Logger): Part {
-  return {
-    name: "in-flight work",
-    start: () => {},
-    stop: async (mode) => {
-      if (tracker.size === 0) return;
-      const settled = mode === "now" ? false : await tracker.settled(IN_FLIGHT_WORK_MS);
-      if (!settled) logger.warn(`${tracker.size} in-flight operations did not finish before shutdown`);
-    },
-  };
 }

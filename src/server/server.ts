@@ -21,6 +21,8 @@ export interface ServerOptions {
   sessionFactory?: SessionFactory;
   /** Re-reads the same source (file, env, flags); throws NorcError listing every problem. */
   reloadConfig: () => Promise<Config>;
+  /** Told of each config a reload applied, for the parts the server does not own (the store). */
+  onReload?: (config: Config) => void;
 }
 
 /**
@@ -152,6 +154,7 @@ export class Server implements ServerHandle {
     this.registry.limits = next.limits;
     this.current = next;
     previous.stop(next);
+    this.options.onReload?.(next.config);
     if (next.newListener) logger.info(listeningLine(next.activeListener));
     this.stats.reloadsOk++;
     logger.info(

@@ -28,6 +28,7 @@ const handler: ControlHandler = {
     if (request.action === "show") throw new NorcError(`no device ${request.id}`, 1);
     return { devices: [] };
   },
+  backup: async (output) => ({ file: output ?? "/data/backups/x.db.zst", bytes: 10, durationMs: 1 }),
 };
 
 describe.each([

@@ -57,7 +57,7 @@ test.each([false, true])(
     expect(target.endsWith(compress ? "Z.db.zst" : "Z.db")).toBe(true);
     expect(statSync(target).mode & 0o777).toBe(0o600);
     expect(listBackups(backups)).toEqual([{ file: target, bytes: outcome.bytes, atMs: T0 }]);
-    expect(readdirSync(backups)).toEqual([target.split("/").at(-1)]);
+    expect(readdirSync(backups)).toEqual([target.split("/").at(-1) as string]);
 
     writeFileSync(dbFile, "not a database any more");
     const aside = restoreBackup(target, dbFile, T0 + 1);
@@ -75,7 +75,7 @@ test("retention keeps the newest copies; partial files are never listed and are 
   expect(listBackups(backups).length).toBe(4);
   const kept = pruneBackups(backups, 2);
   expect(kept.map((b) => b.atMs)).toEqual([T0 + 2000, T0 + 3000]);
-  expect(readdirSync(backups).sort()).toEqual(kept.map((b) => b.file.split("/").at(-1)));
+  expect(readdirSync(backups).sort()).toEqual(kept.map((b) => b.file.split("/").at(-1) as string));
 });
 
 test("a damaged backup is refused by restore and the current database stays in place", async () => {

@@ -1,0 +1,92 @@
+import type { ConfigSource } from "../config/load-config.ts";
+import { loadConfig } from "../config/load-config.ts";
+import type { Config } from "../config/schema.ts";
+import type { Logger } from "../log/logger.ts";
+import { Server } from "../server/server.ts";
+import { createSessionFactory } from "../session/session-factory.ts";
+import type { SqliteStore } from "../store/sqlite/sqlite-store.ts";
+import type { Part } from "../util/lifecycle.ts";
+import { WorkTracker } from "../util/work-tracker.ts";
+import { BackupSchedule } from "./backups.ts";
+import { loadOrCreateIdentity } from "./identity.ts";
+import { openStore } from "./open-store.ts";
+import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
+import { type WorkerAdmin, workerAdmin } from "./worker-admin.ts";
+
+/**
+ * The process-lifetime parts of a worker, in start order (stopped in reverse, which is the
+ * shutdown order of MESSAGING.md): the store, its backup schedule, in-flight work, the server.
+ */
+export class WorkerParts {
+  store?: SqliteStore;
+  backups?: BackupSchedule;
+  server?: Server;
+  private readonly tracker = new WorkTracker();
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly source: ConfigSource,
+  ) {}
+
+  /** The parts for startParts, in start order. */
+  list(): Part[] {
+    return [
+      {
+        name: "store",
+        start: () => {
+          this.store = openStore(this.config, this.logger);
+        },
+        stop: () => this.store?.close(),
+      },
+      {
+        name: "backups",
+        start: () => {
+          const store = this.store as SqliteStore;
+          this.backups = new BackupSchedule(this.config, this.logger, (bytes) => {
+            store.usage.backupBytes = bytes;
+            store.usage.measure();
+          });
+          this.backups.start();
+        },
+        stop: () => this.backups?.stop(),
+      },
+      { name: "in-flight work", start: () => {}, stop: (mode) => this.waitForWork(mode) },
+      {
+        name: "server",
+        start: () => {
+          this.server = this.startServer();
+        },
+        stop: (mode) => this.server?.shutdown(mode),
+      },
+    ];
+  }
+
+  /** The operator requests the running worker answers (devices, backups). */
+  admin(): WorkerAdmin {
+    return workerAdmin(this.store as SqliteStore, this.backups as BackupSchedule, this.logger);
+  }
+
+  /** The server with NCP-1 sessions under the identity of `storage.data_dir` (fingerprint logged). */
+  private startServer(): Server {
+    const { config, logger, tracker } = this;
+    const identity = loadOrCreateIdentity(config.storage.data_dir);
+    if (identity.created) logger.info(`created the server identity key ${identity.file}`);
+    logger.info(`server identity fingerprint: ${identity.fingerprint}`);
+    return Server.start({
+      config,
+      logger,
+      sessionFactory: createSessionFactory(identity, { track: (work) => tracker.track(work) }),
+      reloadConfig: async () => (await loadConfig(this.source)).config,
+      onReload: (next) => this.backups?.configure(next),
+    });
+  }
+
+  /** Shutdown waits for replies that wait on commits (and, later, backups) before the store closes. */
+  private async waitForWork(mode: "graceful" | "now"): Promise<void> {
+    if (this.tracker.size === 0) return;
+    const settled = mode === "now" ? false : await this.tracker.settled(IN_FLIGHT_WORK_MS);
+    if (!settled)
+      this.logger.warn(`${this.tracker.size} in-flight operations did not finish before shutdown`);
+  }
+}
