@@ -103,7 +103,10 @@ export const StorageSchema = v.strictObject({
   data_dir: v.optional(v.pipe(v.string("must be a string"), v.nonEmpty("must not be empty")), "./data"),
   max_disk_usage_mb: v.optional(atLeast(1), 10240),
   compression_enabled: bool(true),
-  backup_interval_hours: v.optional(atLeast(0), 24),
+  backup_interval_hours: v.optional(
+    v.pipe(v.number("must be a number"), v.minValue(0, "must be >= 0"), v.finite("must be a number")),
+    24,
+  ),
   backup_retention: v.optional(atLeast(1), 7),
 });
 
