@@ -15,10 +15,10 @@ const MiB = 1024 * 1024;
  * the message says what to do (restore a backup). Quota crossings are logged once each.
  */
 export function openStore(config: Config, logger?: Logger): SqliteStore {
-  const { data_dir, max_disk_usage_mb } = config.storage;
+  const { data_dir } = config.storage;
   try {
     return SqliteStore.open(data_dir, {
-      quotaBytes: max_disk_usage_mb * MiB,
+      quotaBytes: quotaBytes(config),
       onQuotaEvent: logger === undefined ? undefined : (event) => logQuota(logger, event),
     });
   } catch (error) {
@@ -36,6 +36,11 @@ function restoreHint(config: Config): string {
   return newest === undefined
     ? `there is no backup in ${backupsDir}: move the damaged file away to start with an empty store, or restore one with "norc-server restore FILE"`
     : `restore the newest verified backup: norc-server restore ${newest.file}`;
+}
+
+/** storage.max_disk_usage_mb in bytes. */
+export function quotaBytes(config: Config): number {
+  return config.storage.max_disk_usage_mb * MiB;
 }
 
 function logQuota(logger: Logger, event: QuotaEvent): void {

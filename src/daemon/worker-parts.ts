@@ -9,7 +9,7 @@ import type { Part } from "../util/lifecycle.ts";
 import { WorkTracker } from "../util/work-tracker.ts";
 import { BackupSchedule } from "./backups.ts";
 import { loadOrCreateIdentity } from "./identity.ts";
-import { openStore } from "./open-store.ts";
+import { openStore, quotaBytes } from "./open-store.ts";
 import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
 import { type WorkerAdmin, workerAdmin } from "./worker-admin.ts";
 
@@ -78,8 +78,16 @@ export class WorkerParts {
       logger,
       sessionFactory: createSessionFactory(identity, { track: (work) => tracker.track(work) }),
       reloadConfig: async () => (await loadConfig(this.source)).config,
-      onReload: (next) => this.backups?.configure(next),
+      onReload: (next) => this.applyStorage(next),
     });
+  }
+
+  /** The [storage] keys a reload applies: the quota and the backup schedule. */
+  private applyStorage(config: Config): void {
+    this.backups?.configure(config);
+    if (this.store === undefined) return;
+    this.store.usage.quota.setLimit(quotaBytes(config));
+    this.store.usage.measure();
   }
 
   /** Shutdown waits for replies that wait on commits (and, later, backups) before the store closes. */

@@ -8,13 +8,18 @@ export const QUOTA_WARNING_RATIO = 0.9;
  * once (and the way back down), so the operator gets one event per crossing, not one per write.
  */
 export class QuotaTracker {
-  readonly limitBytes: number | undefined;
+  limitBytes: number | undefined;
   private level: QuotaEvent["level"] = "ok";
   private readonly onEvent: ((event: QuotaEvent) => void) | undefined;
 
   constructor(options: StoreOptions) {
     this.limitBytes = options.quotaBytes;
     this.onEvent = options.onQuotaEvent;
+  }
+
+  /** A new limit (a reload): the next `update` reports a crossing it causes. */
+  setLimit(limitBytes: number | undefined): void {
+    this.limitBytes = limitBytes;
   }
 
   /** Whether new messages must be refused at this usage. */

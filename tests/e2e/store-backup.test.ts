@@ -127,3 +127,25 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+test("reload applies the storage keys live: a lower quota is reported full at once, the backup schedule starts", async () => {
+  const dir = instanceDir("norc-store-");
+  const port = await freePort();
+  writeInstanceConfig(dir, port, "");
+  await populate(dir, 2000);
+  expect((await cli(dir, "-c", "config.toml", "start", "-d")).exitCode).toBe(0);
+  writeInstanceConfig(dir, port, "");
+  const config = join(dir, "config.toml");
+  writeFileSync(
+    config,
+    `${readFileSync(config, "utf8")}\n[storage]\nmax_disk_usage_mb = 1\nbackup_interval_hours = 0.0003\n`,
+  );
+  const reload = await cli(dir, "-c", "config.toml", "reload");
+  expect(reload.exitCode).toBe(0);
+  expect(reload.stdout + reload.stderr).toContain("storage.max_disk_usage_mb, storage.backup_interval_hours");
+  const backups = join(dir, "data", "backups");
+  expect(await eventually(() => listBackups(backups).length > 0, 10_000)).toBe(true);
+  expect((await cli(dir, "-c", "config.toml", "stop")).exitCode).toBe(0);
+  const log = readFileSync(join(dir, "server.log"), "utf8");
+  expect(log).toMatch(/storage full: [\d.]+ MiB of 1 MiB \(storage\.max_disk_usage_mb\)/);
+}, 60_000);
