@@ -1,5 +1,6 @@
 import type { ListenInfo, ReloadOutcome } from "../server/server-handle.ts";
 import type { DeviceReply, DeviceRequest } from "./device-admin.ts";
+import type { StoreStatus } from "./store-status.ts";
 
 /** What the CLI asks the running instance over the control channel (one JSON line each way). */
 export type ControlRequest =
@@ -31,6 +32,8 @@ export interface InstanceStatus {
   connections?: number;
   /** The server identity fingerprint clients pin (NCP-1). */
   identityFingerprint?: string;
+  /** The message store (undefined while the worker restarts). */
+  store?: StoreStatus;
   /** Worker restarts since the supervisor started. */
   restarts: number;
   start: StartRecord;

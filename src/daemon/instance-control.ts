@@ -1,10 +1,10 @@
 import { buildInfo } from "../build-info.ts";
-import type { ReloadOutcome, ServerHandle, ServerStatus } from "../server/server-handle.ts";
+import type { ReloadOutcome, ServerHandle } from "../server/server-handle.ts";
 import type { BackupReply, ControlHandler, StartRecord } from "./control-protocol.ts";
 import type { DeviceReply } from "./device-admin.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { RELOAD_REPLY_MS } from "./timeouts.ts";
-import type { WorkerAdmin } from "./worker-admin.ts";
+import type { WorkerAdmin, WorkerStatus } from "./worker-admin.ts";
 
 /** Control answers of an instance whose top process is the worker itself. */
 export function workerControl(
@@ -24,6 +24,7 @@ export function workerControl(
         listen: server.listen,
         connections: server.connections,
         identityFingerprint: server.identityFingerprint,
+        store: await admin.store(),
         restarts: 0,
         start,
       };
@@ -51,7 +52,7 @@ export function supervisorControl(
     async status() {
       const server = (await supervisor
         .ask({ op: "status" }, WORKER_STATUS_TIMEOUT_MS)
-        .catch(() => undefined)) as ServerStatus | undefined;
+        .catch(() => undefined)) as WorkerStatus | undefined;
       return {
         pid: process.pid,
         workerPid: supervisor.workerPid,
@@ -61,6 +62,7 @@ export function supervisorControl(
         listen: server?.listen ?? supervisor.listen,
         connections: server?.connections,
         identityFingerprint: server?.identityFingerprint,
+        store: server?.store,
         restarts: supervisor.restarts,
         start,
       };

@@ -2,6 +2,7 @@ import type { ListenInfo } from "../server/server-handle.ts";
 import { formatHostPort } from "../util/host-port.ts";
 import type { FoundInstance } from "./find-instance.ts";
 import type { InstancePaths } from "./instance-paths.ts";
+import { storeLines } from "./store-status.ts";
 
 /** What `status` prints: the text for people, the JSON object for scripts. */
 export interface InstanceReport {
@@ -40,6 +41,7 @@ export function instanceReport(
     config_file: status ? (status.start.configFile ?? null) : null,
     pid_file: paths.pidFile,
     control_channel: status !== undefined,
+    store: status?.store ?? null,
   };
   if (!status) {
     const text = `norc-server is running (pid ${found.pid}); its control channel did not answer (${found.channelError ?? "no socket"}), so no details`;
@@ -58,6 +60,7 @@ export function instanceReport(
     `  restarts:    ${status.supervised ? status.restarts : "n/a (daemon.auto_restart = false)"}`,
     `  config:      ${status.start.configFile ?? "none (built-in defaults)"}`,
     `  pid file:    ${paths.pidFile}`,
+    ...(status.store === undefined ? [] : storeLines(status.store)),
   ].join("\n");
   return { running: true, stale: false, text, json };
 }

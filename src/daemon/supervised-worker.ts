@@ -41,7 +41,7 @@ function answerOf(request: WorkerRequest, handle: ServerHandle, admin: WorkerAdm
   if (request.op === "reload") return handle.reload();
   if (request.op === "device") return admin.device(request.request);
   if (request.op === "backup") return admin.backup(request.output);
-  return handle.status();
+  return admin.store().then((store) => ({ ...handle.status(), store }));
 }
 
 function send(message: WorkerMessage): void {

@@ -10,7 +10,13 @@ import { WorkTracker } from "../util/work-tracker.ts";
 import { BackupSchedule } from "./backups.ts";
 import { loadOrCreateIdentity } from "./identity.ts";
 import { openStore, quotaBytes } from "./open-store.ts";
+import { storeMetrics } from "./store-metrics.ts";
+import { type StoreStatus, storeStatus } from "./store-status.ts";
 import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
+
+/** How old the store figures on /metrics may be. */
+const STORE_METRICS_MAX_AGE_MS = 5_000;
+
 import { type WorkerAdmin, workerAdmin } from "./worker-admin.ts";
 
 /**
@@ -22,6 +28,8 @@ export class WorkerParts {
   backups?: BackupSchedule;
   server?: Server;
   private readonly tracker = new WorkTracker();
+  private storeSnapshot?: StoreStatus;
+  private storeSnapshotAtMs = 0;
 
   constructor(
     private readonly config: Config,
@@ -48,6 +56,9 @@ export class WorkerParts {
             store.usage.measure();
           });
           this.backups.start();
+          void storeStatus(store, this.backups.state).then((status) => {
+            this.storeSnapshot = status;
+          });
         },
         stop: () => this.backups?.stop(),
       },
@@ -79,7 +90,24 @@ export class WorkerParts {
       sessionFactory: createSessionFactory(identity, { track: (work) => tracker.track(work) }),
       reloadConfig: async () => (await loadConfig(this.source)).config,
       onReload: (next) => this.applyStorage(next),
+      metricsExtra: () => this.storeMetricsNow(),
     });
+  }
+
+  /** Store metrics from a snapshot at most STORE_METRICS_MAX_AGE_MS old (a scrape never waits on SQL). */
+  private storeMetricsNow(): string {
+    const now = Date.now();
+    if (
+      this.store !== undefined &&
+      this.backups !== undefined &&
+      now - this.storeSnapshotAtMs > STORE_METRICS_MAX_AGE_MS
+    ) {
+      this.storeSnapshotAtMs = now;
+      void storeStatus(this.store, this.backups.state).then((status) => {
+        this.storeSnapshot = status;
+      });
+    }
+    return this.storeSnapshot === undefined ? "" : storeMetrics(this.storeSnapshot);
   }
 
   /** The [storage] keys a reload applies: the quota and the backup schedule. */

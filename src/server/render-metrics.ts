@@ -9,11 +9,14 @@ export interface MetricsSample {
   residentMemoryBytes: number;
   eventLoopLagSeconds: number;
   nowMs: number;
+  /** Families rendered by the parts the server does not own (the store), appended as they are. */
+  extraFamilies?: string;
 }
 
 type Kind = "counter" | "gauge";
 
-function family(
+/** One metric family in the text exposition format. */
+export function family(
   name: string,
   kind: Kind,
   help: string,
@@ -64,5 +67,6 @@ export function renderMetrics(sample: MetricsSample): string {
       ["", sample.eventLoopLagSeconds],
     ]),
   ];
+  if (sample.extraFamilies) families.push(sample.extraFamilies.trimEnd());
   return `${families.join("\n")}\n`;
 }

@@ -23,6 +23,8 @@ export interface ServerOptions {
   reloadConfig: () => Promise<Config>;
   /** Told of each config a reload applied, for the parts the server does not own (the store). */
   onReload?: (config: Config) => void;
+  /** Metric families of the parts the server does not own, rendered per scrape. */
+  metricsExtra?: () => string;
 }
 
 /**
@@ -65,6 +67,7 @@ export class Server implements ServerHandle {
         ready: !this.draining,
         residentMemoryBytes: process.memoryUsage.rss(),
         nowMs: Date.now(),
+        extraFamilies: options.metricsExtra?.(),
       }),
     };
     const first = Generation.build(config, this.runtime);

@@ -6,6 +6,7 @@ import type {
   QueueEntry,
   QueueStats,
   SeenRecord,
+  StoreOverview,
 } from "./records.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "./work.ts";
 
@@ -25,6 +26,8 @@ export interface MailboxStore {
   /** The recipient's queued entry with this message id (an ack looks its entry up). */
   findEntry(recipient: Id, messageId: Id): Promise<QueueEntry | undefined>;
   queueStats(recipient: Id): Promise<QueueStats>;
+  /** Devices by state, and every queue together (entries, bytes, the oldest entry's age). */
+  overview(): Promise<StoreOverview>;
 }
 
 /** Seen message ids (dedupe), contact pairs (presence audience) and latest presence. */

@@ -42,6 +42,15 @@ export interface QueueStats {
   bytes: number;
 }
 
+/** The whole store at a glance, for `status` and /metrics. */
+export interface StoreOverview {
+  devices: Record<DeviceState, number>;
+  queueEntries: number;
+  queueBytes: number;
+  /** When the oldest queued entry was enqueued (undefined: every queue is empty). */
+  oldestEnqueuedAtMs?: number;
+}
+
 /** A message id that was accepted, kept for the dedupe window. */
 export interface SeenRecord {
   messageId: Id;

@@ -9,6 +9,7 @@ import type {
   QueueEntry,
   QueueStats,
   SeenRecord,
+  StoreOverview,
 } from "../records.ts";
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
@@ -44,6 +45,22 @@ export class MemoryStore implements Store {
     const devices = [...this.open().devices.values()];
     devices.sort((a, b) => a.registeredAtMs - b.registeredAtMs || Buffer.compare(a.id, b.id));
     return devices.map(copyDevice);
+  }
+
+  async overview(): Promise<StoreOverview> {
+    const state = this.open();
+    const devices = { registered: 0, active: 0, suspended: 0, revoked: 0 };
+    for (const device of state.devices.values()) devices[device.state]++;
+    const overview: StoreOverview = { devices, queueEntries: 0, queueBytes: 0 };
+    for (const queue of state.queues.values()) {
+      overview.queueEntries += queue.stats.frames;
+      overview.queueBytes += queue.stats.bytes;
+      const first = queue.entries.values().next();
+      if (first.done) continue;
+      const atMs = first.value.enqueuedAtMs;
+      overview.oldestEnqueuedAtMs = Math.min(overview.oldestEnqueuedAtMs ?? atMs, atMs);
+    }
+    return overview;
   }
 
   async mailboxPage(recipient: Id, afterSeq: number, limit: number): Promise<QueueEntry[]> {

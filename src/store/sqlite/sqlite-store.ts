@@ -4,11 +4,13 @@ import { QuotaTracker } from "../quota-tracker.ts";
 import type {
   ContactRecord,
   DeviceRecord,
+  DeviceState,
   Id,
   PresenceRecord,
   QueueEntry,
   QueueStats,
   SeenRecord,
+  StoreOverview,
 } from "../records.ts";
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
@@ -79,6 +81,27 @@ export class SqliteStore implements Store {
 
   async allDevices(): Promise<DeviceRecord[]> {
     return this.open().allDevices.all().map(deviceOf);
+  }
+
+  async overview(): Promise<StoreOverview> {
+    const db = this.db;
+    const devices = { registered: 0, active: 0, suspended: 0, revoked: 0 };
+    const byState = db.query("SELECT state, count(*) AS n FROM devices GROUP BY state").all() as Array<{
+      state: DeviceState;
+      n: number;
+    }>;
+    for (const row of byState) devices[row.state] = row.n;
+    const queue = db
+      .query(
+        "SELECT count(*) AS n, coalesce(sum(length(frame)), 0) AS bytes, min(enqueued_at_ms) AS oldest FROM entries",
+      )
+      .get() as { n: number; bytes: number; oldest: number | null };
+    return {
+      devices,
+      queueEntries: queue.n,
+      queueBytes: queue.bytes,
+      oldestEnqueuedAtMs: queue.oldest ?? undefined,
+    };
   }
 
   async mailboxPage(recipient: Id, afterSeq: number, limit: number): Promise<QueueEntry[]> {

@@ -130,4 +130,29 @@ export function maintenanceContract(makeFixture: FixtureFactory): void {
       expect(await store.getPresence(id(2))).toBeUndefined();
     });
   });
+
+  test("overview: devices by state and every queue together, with the oldest entry's time", async () => {
+    await withStore(makeFixture, async (store) => {
+      expect(await store.overview()).toEqual({
+        devices: { registered: 0, active: 0, suspended: 0, revoked: 0 },
+        queueEntries: 0,
+        queueBytes: 0,
+      });
+      await store.commit({
+        writes: [
+          { type: "putDevice", device: device(1) },
+          { type: "putDevice", device: device(2) },
+          { type: "putDevice", device: device(3, "bob", { state: "suspended" }) },
+        ],
+      });
+      for (const n of [5, 6, 7]) await store.commit(sendWork(n, 1, 2, { size: 100 }));
+      await store.commit(sendWork(8, 2, 1, { size: 50 }));
+      expect(await store.overview()).toEqual({
+        devices: { registered: 0, active: 2, suspended: 1, revoked: 0 },
+        queueEntries: 4,
+        queueBytes: 350,
+        oldestEnqueuedAtMs: T0 + 5,
+      });
+    });
+  });
 }
