@@ -5,7 +5,7 @@ import type { ServerHandle } from "../server/server-handle.ts";
 import { detachStdio } from "./readiness.ts";
 import { runWorker } from "./worker.ts";
 import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
-import type { WorkerMessage, WorkerRequest } from "./worker-ipc.ts";
+import { WORKER_RESTARTS_ENV, type WorkerMessage, type WorkerRequest } from "./worker-ipc.ts";
 
 /**
  * The server process under the supervisor: binds, drops privileges, reports ready over IPC, answers
@@ -14,8 +14,10 @@ import type { WorkerMessage, WorkerRequest } from "./worker-ipc.ts";
 export async function runSupervisedWorker(source: ConfigSource): Promise<number> {
   const { config } = await loadConfig(source);
   const identity = workerIdentity(config);
+  const restarts = Number(process.env[WORKER_RESTARTS_ENV] ?? 0);
   return await runWorker({
     source,
+    restarts: Number.isInteger(restarts) && restarts > 0 ? restarts : 0,
     onReady(listen, handle) {
       becomeWorkerIdentity(config, identity);
       process.on("message", (message: WorkerRequest) => void answer(message, handle));

@@ -3,6 +3,9 @@ import type { ListenInfo } from "../server/server-handle.ts";
 /** The hidden command the supervisor runs its worker with (talks to it over Bun IPC), like nuxt/cli's `_dev`. */
 export const WORKER_COMMAND = "_worker";
 
+/** Env: how many times the supervisor restarted a worker before this one (for /metrics). */
+export const WORKER_RESTARTS_ENV = "NORCSERVER_RESTARTS";
+
 /** Worker -> supervisor. */
 export type WorkerMessage =
   | { type: "ready"; listen: ListenInfo }

@@ -19,6 +19,8 @@ export interface WorkerOptions {
   source: ConfigSource;
   /** The config of `source`, already loaded and checked by the caller (`start`): not read twice. */
   loaded?: LoadedConfig;
+  /** Worker restarts by the supervisor before this process (for /metrics). */
+  restarts?: number;
   /** Called once the listener accepts connections (PID file, readiness, control channel). */
   onReady?: (listen: ListenInfo, handle: ServerHandle) => void | Promise<void>;
 }
@@ -47,7 +49,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         name: "server",
         start: async () => {
           if (options.loaded === undefined) await refuseProblems(loaded.config);
-          server = startServer(loaded.config, logger, tracker, options.source);
+          server = startServer(loaded.config, logger, tracker, options);
         },
         stop: (mode) => server?.shutdown(mode),
       },
@@ -81,7 +83,7 @@ async function refuseProblems(config: Config): Promise<void> {
 }
 
 /** The server with NCP-1 sessions under the identity of `storage.data_dir` (fingerprint logged). */
-function startServer(config: Config, logger: Logger, tracker: WorkTracker, source: ConfigSource): Server {
+function startServer(config: Config, logger: Logger, tracker: WorkTracker, options: WorkerOptions): Server {
   const identity = loadOrCreateIdentity(config.storage.data_dir);
   if (identity.created) logger.info(`created the server identity key ${identity.file}`);
   logger.info(`server identity fingerprint: ${identity.fingerprint}`);
@@ -89,7 +91,8 @@ function startServer(config: Config, logger: Logger, tracker: WorkTracker, sourc
     config,
     logger,
     sessionFactory: createSessionFactory(identity, { track: (work) => tracker.track(work) }),
-    reloadConfig: async () => (await loadConfig(source)).config,
+    reloadConfig: async () => (await loadConfig(options.source)).config,
+    restarts: options.restarts,
   });
 }
 

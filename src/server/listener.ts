@@ -111,12 +111,13 @@ function finishHandshake(
   if (connection === undefined || tls === undefined || connection.ending) return;
   const refusal = tlsRefusal(socket, tls, success, authorizationError);
   if (refusal !== undefined) {
-    stats.tlsHandshakeFailures++;
+    stats.tlsHandshakeFailures[success ? "client_certificate" : "handshake"]++;
     stats.rejected.tls++;
     logger.info(`TLS handshake with ${connection.peer} failed: ${refusal}`);
     connection.terminate();
     return;
   }
+  stats.tlsHandshakes++;
   const subject = clientSubject(socket);
   if (subject !== undefined) logger.info(`client certificate of ${connection.peer}: ${subject}`);
   connection.establish(context.sessionFactory);

@@ -9,6 +9,7 @@ import { ConnectionRegistry } from "./connection-registry.ts";
 import { discardSessionFactory } from "./discard-handler.ts";
 import { ConnectionDrain } from "./drain-connections.ts";
 import { connectionLimits, Generation, type GenerationRuntime, tlsContentChanged } from "./generation.ts";
+import { sampleProcess } from "./process-sample.ts";
 import { affectsLiveKeys, planReload } from "./reload-plan.ts";
 import type { ListenInfo, ReloadOutcome, ServerHandle, ServerStatus } from "./server-handle.ts";
 import { ServerStats } from "./server-stats.ts";
@@ -21,6 +22,8 @@ export interface ServerOptions {
   sessionFactory?: SessionFactory;
   /** Re-reads the same source (file, env, flags); throws NorcError listing every problem. */
   reloadConfig: () => Promise<Config>;
+  /** Worker restarts by the auto_restart supervisor before this process (for /metrics). */
+  restarts?: number;
 }
 
 /**
@@ -61,8 +64,10 @@ export class Server implements ServerHandle {
         stats: this.stats,
         openConnections: this.registry.size,
         ready: !this.draining,
-        residentMemoryBytes: process.memoryUsage.rss(),
+        process: sampleProcess(),
         nowMs: Date.now(),
+        certificateNotAfterMs: this.current?.tls?.notAfterMs,
+        restarts: options.restarts ?? 0,
       }),
     };
     const first = Generation.build(config, this.runtime);

@@ -103,7 +103,7 @@ describe("connection_timeout_secs = 2", () => {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metric(text, 'norc_connections_rejected_total{reason="timeout"}')).toBe(2);
       expect(metric(text, 'norc_connections_rejected_total{reason="tls"}')).toBe(0);
-      expect(metric(text, "norc_tls_handshake_failures_total")).toBe(0);
+      expect(metric(text, 'norc_tls_handshake_failures_total{reason="handshake"}')).toBe(0);
       expect(server.output()).not.toContain("TLS handshake with");
     } finally {
       await server.kill();
