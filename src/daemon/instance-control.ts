@@ -1,10 +1,16 @@
 import { buildInfo } from "../build-info.ts";
+import type { Logger } from "../log/logger.ts";
 import type { ReloadOutcome, ServerHandle, ServerStatus } from "../server/server-handle.ts";
 import type { ControlHandler, StartRecord } from "./control-protocol.ts";
 import type { Supervisor } from "./supervisor.ts";
 
 /** Control answers of an instance whose top process is the worker itself. */
-export function workerControl(handle: ServerHandle, start: StartRecord, startedAtMs: number): ControlHandler {
+export function workerControl(
+  handle: ServerHandle,
+  start: StartRecord,
+  startedAtMs: number,
+  logger: Logger,
+): ControlHandler {
   return {
     async status() {
       const server = handle.status();
@@ -22,10 +28,21 @@ export function workerControl(handle: ServerHandle, start: StartRecord, startedA
     },
     reload: async () => startOnlyKeysNeedRestart(await handle.reload()),
     stop(mode) {
+      logStopRequest(logger, mode);
       setTimeout(() => void handle.shutdown(mode), 10);
       return [process.pid];
     },
   };
+}
+
+/** The audit line of a stop asked over the control channel (`norc-server stop` or `restart`). */
+function logStopRequest(logger: Logger, mode: "graceful" | "now"): void {
+  logger.info(
+    `stop requested over the control channel (${mode === "now" ? "close everything now" : "graceful"})`,
+    {
+      mode,
+    },
+  );
 }
 
 /** Read at start only (they shape the process tree): a reload reports them as needing a restart. */
@@ -51,6 +68,7 @@ export function supervisorControl(
   supervisor: Supervisor,
   start: StartRecord,
   startedAtMs: number,
+  logger: Logger,
 ): ControlHandler {
   return {
     async status() {
@@ -72,8 +90,8 @@ export function supervisorControl(
     },
     reload: async () => startOnlyKeysNeedRestart((await supervisor.ask("reload")) as ReloadOutcome),
     stop(mode) {
-      const pids = supervisor.stop(mode);
-      return pids;
+      logStopRequest(logger, mode);
+      return supervisor.stop(mode);
     },
   };
 }

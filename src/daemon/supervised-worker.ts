@@ -18,8 +18,8 @@ export async function runSupervisedWorker(source: ConfigSource): Promise<number>
   return await runWorker({
     source,
     restarts: Number.isInteger(restarts) && restarts > 0 ? restarts : 0,
-    onReady(listen, handle) {
-      becomeWorkerIdentity(config, identity);
+    onReady(listen, handle, logger) {
+      becomeWorkerIdentity(config, identity, logger);
       process.on("message", (message: WorkerRequest) => void answer(message, handle));
       process.on("disconnect", () => void handle.shutdown("graceful"));
       detachStdio();

@@ -22,7 +22,7 @@ export interface WorkerOptions {
   /** Worker restarts by the supervisor before this process (for /metrics). */
   restarts?: number;
   /** Called once the listener accepts connections (PID file, readiness, control channel). */
-  onReady?: (listen: ListenInfo, handle: ServerHandle) => void | Promise<void>;
+  onReady?: (listen: ListenInfo, handle: ServerHandle, logger: Logger) => void | Promise<void>;
 }
 
 /**
@@ -67,7 +67,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     }
     const handle = server as Server;
     signals.attach(handle, logger);
-    if (!signals.stopRequested()) await options.onReady?.(handle.listen, handle);
+    if (!signals.stopRequested()) await options.onReady?.(handle.listen, handle, logger);
     await handle.stopped;
     await started.stop("graceful");
     logger.close();

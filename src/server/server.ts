@@ -3,6 +3,7 @@ import type { Config } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
 import { logOptionsFromConfig } from "../log/create-logger.ts";
 import type { Logger } from "../log/logger.ts";
+import { rateLimitedLog } from "../log/rate-limited-log.ts";
 import type { SessionFactory } from "../session/transport.ts";
 import { listeningLine } from "./bind-listener.ts";
 import { ConnectionRegistry } from "./connection-registry.ts";
@@ -13,6 +14,9 @@ import { sampleProcess } from "./process-sample.ts";
 import { affectsLiveKeys, planReload } from "./reload-plan.ts";
 import type { ListenInfo, ReloadOutcome, ServerHandle, ServerStatus } from "./server-handle.ts";
 import { ServerStats } from "./server-stats.ts";
+
+/** Refusals at max_connections: one WARN line, then at most one summary per this interval. */
+const LIMIT_LOG_INTERVAL_MS = 10_000;
 
 /** What a server needs: the checked config, the process logger, the sessions, and how to re-read config. */
 export interface ServerOptions {
@@ -59,6 +63,12 @@ export class Server implements ServerHandle {
         logger,
         sessionFactory,
         accepting: () => !this.draining,
+        limitRefusals: rateLimitedLog(
+          (message, fields) => logger.warn(message, fields),
+          LIMIT_LOG_INTERVAL_MS,
+          (count, last) =>
+            `${count} more connections refused at max_connections in the last ${LIMIT_LOG_INTERVAL_MS / 1000} s (last: ${last})`,
+        ),
       },
       metricsSample: () => ({
         stats: this.stats,
@@ -111,6 +121,7 @@ export class Server implements ServerHandle {
       void this.drain.run(mode).then(() => {
         this.current.stop();
         this.registry.stop();
+        this.runtime.listenerContext.limitRefusals.flush();
         this.done.resolve();
       });
       return this.stopped;
