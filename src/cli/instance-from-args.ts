@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { parseTOML } from "confbox";
 import { type ConfigSource, configSourceFromArgs } from "../config/config-source.ts";
 import { loadConfig } from "../config/load-config.ts";
+import { requireNamedConfigFile } from "../config/named-config-file.ts";
 import { readLimited } from "../config/read-config-file.ts";
 import { defaultConfig } from "../config/schema.ts";
 import { splitAtHeaders } from "../config/toml-lines.ts";
@@ -23,6 +24,10 @@ export interface InstanceTarget {
  */
 export async function instanceFromArgs(args: Record<string, unknown>): Promise<InstanceTarget> {
   const source = configSourceFromArgs(args);
+  requireNamedConfigFile(
+    source,
+    "give the -c FILE the server was started with: its daemon.pid_file names the instance",
+  );
   try {
     const { config } = await loadConfig(source);
     return {

@@ -17,6 +17,15 @@ export function envName(dottedPath: string): string {
   return PREFIX + dottedPath.replace(".", "_").toUpperCase();
 }
 
+/** Every NORC_* variable of `env` (set, even if empty): the environment part of a config source. */
+export function norcVariables(env: Record<string, string | undefined>): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(PREFIX) && value !== undefined) found[name] = value;
+  }
+  return found;
+}
+
 /**
  * Reads `NORC_<SECTION>_<KEY>` variables. An empty value means unset. A variable whose section is a
  * config section (or a likely typo of one) but whose key is unknown is a problem with a did-you-mean;

@@ -9,6 +9,7 @@ import { applyOverrides, dropEmpty } from "./merge-sources.ts";
 import { readConfigFile } from "./read-config-file.ts";
 import { resolvePaths } from "./resolve-paths.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
+import { valueOrigins } from "./value-origins.ts";
 
 export { checkConfigFiles } from "./check-files.ts";
 export type { ConfigSource } from "./config-source.ts";
@@ -18,6 +19,8 @@ export interface LoadedConfig {
   config: Config;
   /** Absolute path of the file read; undefined = no file, built-in defaults (plus env and flags). */
   file?: string;
+  /** dotted path -> where its value came from (`file config.toml:3`, `env NORC_...`, `flag --port`, `default`). */
+  origins?: Record<string, string>;
 }
 
 function flagOrigins(overrides: Record<string, string>): Record<string, string> {
@@ -60,5 +63,10 @@ export async function loadConfig(source: ConfigSource): Promise<LoadedConfig> {
       : "(no config file; built-in defaults, environment and flags)";
     throw new NorcError([`invalid configuration ${where}:`, ...problems].join("\n"), ExitCode.config);
   }
-  return { config: resolvePaths(result.output, source.cwd), file: content ? absolute : undefined };
+  const origins = valueOrigins({
+    file: content ? { shownAs: source.path, data: dropEmpty(content.data), lines: content.lines } : undefined,
+    env: env.origins,
+    flags: source.overrides,
+  });
+  return { config: resolvePaths(result.output, source.cwd), file: content ? absolute : undefined, origins };
 }

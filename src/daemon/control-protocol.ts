@@ -17,6 +17,11 @@ export interface StartRecord {
   cwd: string;
   /** Absolute config file read, or undefined for built-in defaults. */
   configFile?: string;
+  /**
+   * The NORC_* variables of the start (config from the environment): `restart` sets exactly these.
+   * Undefined from an instance of a version that did not record them.
+   */
+  env?: Record<string, string>;
   daemon: boolean;
 }
 

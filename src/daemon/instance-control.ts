@@ -1,4 +1,5 @@
 import { buildInfo } from "../build-info.ts";
+import type { Logger } from "../log/logger.ts";
 import type { ReloadOutcome, ServerHandle } from "../server/server-handle.ts";
 import type { BackupReply, ControlHandler, StartRecord } from "./control-protocol.ts";
 import type { DeviceReply } from "./device-admin.ts";
@@ -12,6 +13,7 @@ export function workerControl(
   admin: WorkerAdmin,
   start: StartRecord,
   startedAtMs: number,
+  logger: Logger,
 ): ControlHandler {
   return {
     async status() {
@@ -33,10 +35,21 @@ export function workerControl(
     device: (request) => admin.device(request),
     backup: (output) => admin.backup(output),
     stop(mode) {
+      logStopRequest(logger, mode);
       setTimeout(() => void handle.shutdown(mode), 10);
       return [process.pid];
     },
   };
+}
+
+/** The audit line of a stop asked over the control channel (`norc-server stop` or `restart`). */
+function logStopRequest(logger: Logger, mode: "graceful" | "now"): void {
+  logger.info(
+    `stop requested over the control channel (${mode === "now" ? "close everything now" : "graceful"})`,
+    {
+      mode,
+    },
+  );
 }
 
 /** Below the CLI's 5 s wait: a hung worker leaves the supervisor's own facts to report. */
@@ -47,6 +60,7 @@ export function supervisorControl(
   supervisor: Supervisor,
   start: StartRecord,
   startedAtMs: number,
+  logger: Logger,
 ): ControlHandler {
   return {
     async status() {
@@ -72,8 +86,8 @@ export function supervisorControl(
     backup: async (output) =>
       (await supervisor.ask({ op: "backup", output }, RELOAD_REPLY_MS)) as BackupReply,
     stop(mode) {
-      const pids = supervisor.stop(mode);
-      return pids;
+      logStopRequest(logger, mode);
+      return supervisor.stop(mode);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { ListenInfo } from "../server/server-handle.ts";
 import { formatHostPort } from "../util/host-port.ts";
 import type { FoundInstance } from "./find-instance.ts";
 import type { InstancePaths } from "./instance-paths.ts";
+import { describeSource } from "./start-source.ts";
 import { storeLines } from "./store-status.ts";
 
 /** What `status` prints: the text for people, the JSON object for scripts. */
@@ -39,6 +40,7 @@ export function instanceReport(
     identity_fingerprint: status?.identityFingerprint ?? null,
     restarts: status?.restarts ?? null,
     config_file: status ? (status.start.configFile ?? null) : null,
+    start: status ? { argv: status.start.argv, cwd: status.start.cwd, env: status.start.env ?? null } : null,
     pid_file: paths.pidFile,
     control_channel: status !== undefined,
     store: status?.store ?? null,
@@ -59,6 +61,7 @@ export function instanceReport(
     `  identity:    ${status.identityFingerprint ?? "unknown"}`,
     `  restarts:    ${status.supervised ? status.restarts : "n/a (daemon.auto_restart = false)"}`,
     `  config:      ${status.start.configFile ?? "none (built-in defaults)"}`,
+    `  started as:  ${describeSource({ ...status.start, env: status.start.env ?? {} })}`,
     `  pid file:    ${paths.pidFile}`,
     ...(status.store === undefined ? [] : storeLines(status.store)),
   ].join("\n");

@@ -4,6 +4,7 @@ import type { ConfigSource } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import { ExitCode, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
+import type { Logger } from "../log/logger.ts";
 import { errnoText } from "../util/errno.ts";
 import type { StartRecord } from "./control-protocol.ts";
 import { type ControlServer, tryStartControlServer } from "./control-server.ts";
@@ -47,17 +48,21 @@ export async function runInstance(config: Config, source: ConfigSource, start: S
     if (config.daemon.working_dir !== undefined) process.chdir(config.daemon.working_dir);
     const startedAtMs = Date.now();
     if (config.daemon.auto_restart) {
-      return await runSupervised(config, start, (supervisor) => {
-        control = tryStartControlServer(paths.endpoint, supervisorControl(supervisor, start, startedAtMs));
+      return await runSupervised(config, start, (supervisor, logger) => {
+        const handler = supervisorControl(supervisor, start, startedAtMs, logger);
+        control = tryStartControlServer(paths.endpoint, handler);
       });
     }
     const identity = workerIdentity(config);
     return await runWorker({
       source,
       loaded: { config, file: start.configFile },
-      onReady(listen, handle, admin) {
-        control = tryStartControlServer(paths.endpoint, workerControl(handle, admin, start, startedAtMs));
-        becomeWorkerIdentity(config, identity);
+      onReady(listen, handle, admin, logger) {
+        control = tryStartControlServer(
+          paths.endpoint,
+          workerControl(handle, admin, start, startedAtMs, logger),
+        );
+        becomeWorkerIdentity(config, identity, logger);
         notifyStarter({ ok: true, pid: process.pid, listen });
       },
     });
@@ -84,7 +89,7 @@ function takeLock(pidFile: string, lockFile: string): ReturnType<typeof acquireI
 async function runSupervised(
   config: Config,
   start: StartRecord,
-  onFirstReady: (supervisor: Supervisor) => void,
+  onFirstReady: (supervisor: Supervisor, logger: Logger) => void,
 ): Promise<number> {
   const logger = createLogger({ ...logOptionsFromConfig(config), rotation: false });
   const env = { ...process.env };
@@ -99,7 +104,7 @@ async function runSupervised(
       stableMs: STABLE_UPTIME_MS,
     },
     onReady(listen) {
-      onFirstReady(supervisor);
+      onFirstReady(supervisor, logger);
       notifyStarter({ ok: true, pid: process.pid, listen });
     },
   });

@@ -6,7 +6,7 @@ import { detachStdio } from "./readiness.ts";
 import { runWorker } from "./worker.ts";
 import type { WorkerAdmin } from "./worker-admin.ts";
 import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
-import type { WorkerMessage, WorkerRequest } from "./worker-ipc.ts";
+import { WORKER_RESTARTS_ENV, type WorkerMessage, type WorkerRequest } from "./worker-ipc.ts";
 
 /**
  * The server process under the supervisor: binds, drops privileges, reports ready over IPC, answers
@@ -15,10 +15,12 @@ import type { WorkerMessage, WorkerRequest } from "./worker-ipc.ts";
 export async function runSupervisedWorker(source: ConfigSource): Promise<number> {
   const { config } = await loadConfig(source);
   const identity = workerIdentity(config);
+  const restarts = Number(process.env[WORKER_RESTARTS_ENV] ?? 0);
   return await runWorker({
     source,
-    onReady(listen, handle, admin) {
-      becomeWorkerIdentity(config, identity);
+    restarts: Number.isInteger(restarts) && restarts > 0 ? restarts : 0,
+    onReady(listen, handle, admin, logger) {
+      becomeWorkerIdentity(config, identity, logger);
       process.on("message", (message: WorkerRequest) => void answer(message, handle, admin));
       process.on("disconnect", () => void handle.shutdown("graceful"));
       detachStdio();

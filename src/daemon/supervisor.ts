@@ -5,7 +5,13 @@ import type { ListenInfo } from "../server/server-handle.ts";
 import { decideRestart, describeExit, type RestartPolicy } from "./restart-policy.ts";
 import { selfCommand } from "./self-command.ts";
 import { WORKER_REPLY_MS } from "./timeouts.ts";
-import { WORKER_COMMAND, type WorkerMessage, type WorkerQuestion, type WorkerRequest } from "./worker-ipc.ts";
+import {
+  WORKER_COMMAND,
+  WORKER_RESTARTS_ENV,
+  type WorkerMessage,
+  type WorkerQuestion,
+  type WorkerRequest,
+} from "./worker-ipc.ts";
 
 export interface SupervisorOptions {
   /** The worker's arguments (the user's, without --daemon). */
@@ -117,7 +123,7 @@ export class Supervisor {
   private spawnWorker(): Subprocess {
     this.listen = undefined;
     const worker = Bun.spawn(selfCommand([WORKER_COMMAND, ...this.options.args]), {
-      env: this.options.env,
+      env: { ...this.options.env, [WORKER_RESTARTS_ENV]: String(this.restarts) },
       stdio: ["ignore", "inherit", "inherit"],
       detached: true,
       serialization: "json",

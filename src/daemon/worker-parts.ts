@@ -35,6 +35,8 @@ export class WorkerParts {
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly source: ConfigSource,
+    /** Worker restarts by the supervisor before this process (for /metrics). */
+    private readonly restarts = 0,
   ) {}
 
   /** The parts for startParts, in start order. */
@@ -91,6 +93,7 @@ export class WorkerParts {
       reloadConfig: async () => (await loadConfig(this.source)).config,
       onReload: (next) => this.applyStorage(next),
       metricsExtra: () => this.storeMetricsNow(),
+      restarts: this.restarts,
     });
   }
 

@@ -2,6 +2,7 @@ import type { ConfigSource, LoadedConfig } from "../config/load-config.ts";
 import { checkConfigFiles, loadConfig } from "../config/load-config.ts";
 import { ExitCode, errorMessage, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
+import type { Logger } from "../log/logger.ts";
 import type { Server } from "../server/server.ts";
 import type { ListenInfo, ServerHandle } from "../server/server-handle.ts";
 import { type StartedParts, startParts } from "../util/lifecycle.ts";
@@ -15,8 +16,15 @@ export interface WorkerOptions {
   source: ConfigSource;
   /** The config of `source`, already loaded and checked by the caller (`start`): not read twice. */
   loaded?: LoadedConfig;
+  /** Worker restarts by the supervisor before this process (for /metrics). */
+  restarts?: number;
   /** Called once the listener accepts connections (PID file, readiness, control channel). */
-  onReady?: (listen: ListenInfo, handle: ServerHandle, admin: WorkerAdmin) => void | Promise<void>;
+  onReady?: (
+    listen: ListenInfo,
+    handle: ServerHandle,
+    admin: WorkerAdmin,
+    logger: Logger,
+  ) => void | Promise<void>;
 }
 
 /**
@@ -35,7 +43,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         ? "no configuration file: using the built-in defaults"
         : `configuration loaded from ${loaded.file}`,
     );
-    const parts = new WorkerParts(loaded.config, logger, options.source);
+    const parts = new WorkerParts(loaded.config, logger, options.source, options.restarts);
     let started: StartedParts;
     try {
       if (options.loaded === undefined) {
@@ -53,7 +61,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     }
     const handle = parts.server as Server;
     signals.attach(handle, logger);
-    if (!signals.stopRequested()) await options.onReady?.(handle.listen, handle, parts.admin());
+    if (!signals.stopRequested()) await options.onReady?.(handle.listen, handle, parts.admin(), logger);
     await handle.stopped;
     await started.stop("graceful");
     logger.close();

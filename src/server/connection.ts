@@ -33,6 +33,11 @@ export class Connection implements ConnectionContext {
     private readonly stats: ServerStats,
   ) {}
 
+  /** NCP-1 handshakes and errors, counted for /metrics. */
+  get events() {
+    return this.stats.sessionEvents;
+  }
+
   tlsVersion(): string | undefined {
     if (!this.tls || this.handler === undefined) return undefined;
     return this.socket.getTLSVersion() || undefined;

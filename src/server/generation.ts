@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
-import { type ActiveListener, bindError, bindListener } from "./bind-listener.ts";
+import { type ActiveListener, bindError, bindListener, type OwnSocket } from "./bind-listener.ts";
 import type { ConnectionLimits } from "./connection-registry.ts";
 import type { ListenerContext } from "./listener.ts";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.ts";
@@ -88,7 +88,30 @@ export class Generation {
     }
     // Same port, new TLS context: bound beside the old one (SO_REUSEPORT) before it stops.
     const boundPort = moved ? port : old.port;
-    this.listener = bindListener(bind_address, boundPort, this.tls, this.runtime.listenerContext, moved);
+    const own: OwnSocket[] = [
+      {
+        what: "NORC listener",
+        address: old.address,
+        port: old.port,
+        fix: "a reload cannot move the listener to an overlapping address on the same port: restart the server (norc-server restart), or change network.port as well",
+      },
+      ...previous.metricsSockets("choose a network.port that [metrics] does not use"),
+    ];
+    const place = { section: "network" as const, own };
+    this.listener = bindListener(
+      bind_address,
+      boundPort,
+      this.tls,
+      this.runtime.listenerContext,
+      moved,
+      place,
+    );
+  }
+
+  /** This generation's metrics endpoint as an own socket for bind errors ([] when off). */
+  private metricsSockets(fix: string): OwnSocket[] {
+    if (this.metrics === undefined) return [];
+    return [{ what: "metrics endpoint", address: this.metrics.address, port: this.metrics.port, fix }];
   }
 
   private startMetrics(previous?: Generation): void {
@@ -111,7 +134,18 @@ export class Generation {
         this.runtime.logger,
       );
     } catch (error) {
-      throw bindError(settings.bind_address, settings.port, error);
+      const own: OwnSocket[] = [
+        {
+          what: "NORC listener",
+          address: this.listen.address,
+          port: this.listen.port,
+          fix: "set metrics.port to a port other than network.port",
+        },
+        ...(previous?.metricsSockets(
+          "a reload cannot move the metrics endpoint to an overlapping address on the same port: restart the server (norc-server restart), or change metrics.port as well",
+        ) ?? []),
+      ];
+      throw bindError(settings.bind_address, settings.port, error, { section: "metrics", own });
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Socket, TCPSocketListener, TCPSocketListenOptions } from "bun";
 import type { Logger } from "../log/logger.ts";
+import type { RateLimitedLog } from "../log/rate-limited-log.ts";
 import type { SessionFactory } from "../session/transport.ts";
 import { formatHostPort } from "../util/host-port.ts";
 import { Connection, type SocketData } from "./connection.ts";
@@ -15,6 +16,8 @@ export interface ListenerContext {
   sessionFactory: SessionFactory;
   /** False while draining: a connection that still arrives is refused. */
   accepting: () => boolean;
+  /** Refusals at max_connections, logged at WARN at most once per interval (with a count). */
+  limitRefusals: RateLimitedLog;
 }
 
 /**
@@ -83,10 +86,15 @@ function admit(socket: Socket<SocketData>, tls: TlsMaterial | undefined, context
   socket.data = {};
   if (!context.accepting() || !registry.hasRoom()) {
     stats.rejected.limit++;
-    const why = context.accepting()
-      ? `max_connections (${registry.limits.maxConnections}) reached`
-      : "shutting down";
-    logger.debug(`refused connection from ${peerOf(socket)}: ${why}`);
+    const limit = registry.limits.maxConnections;
+    if (context.accepting()) {
+      context.limitRefusals.log(
+        `refused connection from ${peerOf(socket)}: max_connections (${limit}) reached`,
+        {
+          max_connections: limit,
+        },
+      );
+    } else logger.debug(`refused connection from ${peerOf(socket)}: shutting down`);
     socket.terminate();
     return;
   }
@@ -111,12 +119,13 @@ function finishHandshake(
   if (connection === undefined || tls === undefined || connection.ending) return;
   const refusal = tlsRefusal(socket, tls, success, authorizationError);
   if (refusal !== undefined) {
-    stats.tlsHandshakeFailures++;
+    stats.tlsHandshakeFailures[success ? "client_certificate" : "handshake"]++;
     stats.rejected.tls++;
     logger.info(`TLS handshake with ${connection.peer} failed: ${refusal}`);
     connection.terminate();
     return;
   }
+  stats.tlsHandshakes++;
   const subject = clientSubject(socket);
   if (subject !== undefined) logger.info(`client certificate of ${connection.peer}: ${subject}`);
   connection.establish(context.sessionFactory);

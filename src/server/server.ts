@@ -3,15 +3,20 @@ import type { Config } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
 import { logOptionsFromConfig } from "../log/create-logger.ts";
 import type { Logger } from "../log/logger.ts";
+import { rateLimitedLog } from "../log/rate-limited-log.ts";
 import type { SessionFactory } from "../session/transport.ts";
 import { listeningLine } from "./bind-listener.ts";
 import { ConnectionRegistry } from "./connection-registry.ts";
 import { discardSessionFactory } from "./discard-handler.ts";
 import { ConnectionDrain } from "./drain-connections.ts";
 import { connectionLimits, Generation, type GenerationRuntime, tlsContentChanged } from "./generation.ts";
+import { sampleProcess } from "./process-sample.ts";
 import { affectsLiveKeys, planReload } from "./reload-plan.ts";
 import type { ListenInfo, ReloadOutcome, ServerHandle, ServerStatus } from "./server-handle.ts";
 import { ServerStats } from "./server-stats.ts";
+
+/** Refusals at max_connections: one WARN line, then at most one summary per this interval. */
+const LIMIT_LOG_INTERVAL_MS = 10_000;
 
 /** What a server needs: the checked config, the process logger, the sessions, and how to re-read config. */
 export interface ServerOptions {
@@ -25,6 +30,8 @@ export interface ServerOptions {
   onReload?: (config: Config) => void;
   /** Metric families of the parts the server does not own, rendered per scrape. */
   metricsExtra?: () => string;
+  /** Worker restarts by the auto_restart supervisor before this process (for /metrics). */
+  restarts?: number;
 }
 
 /**
@@ -60,14 +67,22 @@ export class Server implements ServerHandle {
         logger,
         sessionFactory,
         accepting: () => !this.draining,
+        limitRefusals: rateLimitedLog(
+          (message, fields) => logger.warn(message, fields),
+          LIMIT_LOG_INTERVAL_MS,
+          (count, last) =>
+            `${count} more connections refused at max_connections in the last ${LIMIT_LOG_INTERVAL_MS / 1000} s (last: ${last})`,
+        ),
       },
       metricsSample: () => ({
         stats: this.stats,
         openConnections: this.registry.size,
         ready: !this.draining,
-        residentMemoryBytes: process.memoryUsage.rss(),
+        process: sampleProcess(),
         nowMs: Date.now(),
         extraFamilies: options.metricsExtra?.(),
+        certificateNotAfterMs: this.current?.tls?.notAfterMs,
+        restarts: options.restarts ?? 0,
       }),
     };
     const first = Generation.build(config, this.runtime);
@@ -111,6 +126,7 @@ export class Server implements ServerHandle {
       void this.drain.run(mode).then(() => {
         this.current.stop();
         this.registry.stop();
+        this.runtime.listenerContext.limitRefusals.flush();
         this.done.resolve();
       });
       return this.stopped;

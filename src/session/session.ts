@@ -228,6 +228,7 @@ export class Session implements ConnectionHandler {
       };
       handshake.keys.masterSecret.fill(0);
       this.current = { kind: "keyed", keys };
+      this.connection.events?.handshakeCompleted();
       this.timer.arm(this.timeouts.authMs);
       this.debug("NCP-1 handshake complete", {
         version: `${handshake.version.major}.${handshake.version.minor}.${handshake.version.patch}`,
@@ -260,10 +261,18 @@ export class Session implements ConnectionHandler {
       version: keys?.major ?? 1,
     });
     this.connection.send(keys === undefined ? frame : keys.tx.seal(frame));
+    this.count(error);
     this.debug(`NCP-1 error ${error.code} ${errorCodeName[error.code] ?? ""}: ${error.message}`, {
       state: this.current.kind,
     });
     this.abort(`error ${error.code}: ${error.message}`);
+  }
+
+  /** Counts an error frame sent, and before the keys a failed handshake. */
+  private count(error: ProtocolError): void {
+    const name = errorCodeName[error.code] ?? "UNKNOWN";
+    this.connection.events?.errorSent(error.code, name);
+    if (this.current.kind === "await_hello") this.connection.events?.handshakeFailed(error.reason ?? name);
   }
 
   /** Closes without (further) sending: drops whatever else arrives. */

@@ -23,6 +23,17 @@ export interface ConnectionContext {
   close(reason: string): void;
   /** The process logger. */
   readonly log: Logger;
+  /** Where protocol events are counted (/metrics); absent = not counted. */
+  readonly events?: SessionEvents;
+}
+
+/** Protocol events the transport counts for /metrics: NCP-1 handshakes and error frames sent. */
+export interface SessionEvents {
+  handshakeCompleted(): void;
+  /** An error frame ended the handshake; `reason` is its reason detail, else its code name. */
+  handshakeFailed(reason: string): void;
+  /** An error frame was sent (`name`: VERSION_MISMATCH, ...). */
+  errorSent(code: number, name: string): void;
 }
 
 /** The protocol side of one connection: bytes in, and the connection's lifecycle events. */

@@ -3,10 +3,11 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BINARY, tempDir } from "../helpers/binary.ts";
+import { hasTool } from "../helpers/tools.ts";
 
 const examples = resolve(import.meta.dir, "../../examples");
-const hasSystemdAnalyze = Bun.which("systemd-analyze") !== null;
-const python = Bun.which("python3");
+const hasSystemdAnalyze = hasTool("systemd-analyze", "systemd-analyze verify of the unit files");
+const python = hasTool("python3", "the launchd plist check (python3 plistlib)") ? "python3" : null;
 
 describe("service files in examples/", () => {
   test.skipIf(!hasSystemdAnalyze).each(["norc-server.service", "norc-server-recommended.service"])(

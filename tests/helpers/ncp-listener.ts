@@ -1,6 +1,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { Logger } from "../../src/log/logger.ts";
 import type { ServerIdentity } from "../../src/protocol/server-handshake.ts";
+import { createSelfSignedCertificate } from "../../src/server/tls/create-self-signed.ts";
 import { createSessionFactory } from "../../src/session/session-factory.ts";
 import type { ConnectionContext, ConnectionHandler } from "../../src/session/transport.ts";
 
@@ -62,34 +63,16 @@ export function listenNcp(
   });
 }
 
-/** A self-signed certificate for 127.0.0.1/localhost made with the openssl CLI into `dir`. */
+/** A self-signed certificate for 127.0.0.1/localhost, made in process (no openssl CLI), written into `dir`. */
 export async function selfSignedCert(dir: string): Promise<{ cert: string; key: string; certFile: string }> {
+  const made = createSelfSignedCertificate({
+    commonName: "localhost",
+    dnsNames: ["localhost"],
+    ipAddresses: ["127.0.0.1"],
+    validDays: 1,
+  });
   const certFile = `${dir}/cert.pem`;
-  const keyFile = `${dir}/key.pem`;
-  const child = Bun.spawn(
-    [
-      "openssl",
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    ],
-    { stdout: "ignore", stderr: "pipe" },
-  );
-  if ((await child.exited) !== 0)
-    throw new Error(`openssl failed: ${await new Response(child.stderr).text()}`);
-  return { cert: await Bun.file(certFile).text(), key: await Bun.file(keyFile).text(), certFile };
+  await Bun.write(certFile, made.certPem);
+  await Bun.write(`${dir}/key.pem`, made.keyPem);
+  return { cert: made.certPem, key: made.keyPem, certFile };
 }

@@ -3,6 +3,7 @@ import type { NcpClientError } from "../../client/client-error.ts";
 import { type ProbeReport, probeServer } from "../../client/probe-server.ts";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { loadConfig } from "../../config/load-config.ts";
+import { requireNamedConfigFile } from "../../config/named-config-file.ts";
 import { type Config, defaultConfig } from "../../config/schema.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
 import { print, warn } from "../output.ts";
@@ -93,8 +94,10 @@ export default defineCommand({
  * does not stop the probe: it says so and uses the built-in defaults (TLS on).
  */
 async function probeConfig(args: Record<string, unknown>, explicitTarget: boolean): Promise<Config> {
+  const source = configSourceFromArgs(args);
+  requireNamedConfigFile(source, "fix the -c path, or leave -c out to probe with this directory's config");
   try {
-    return (await loadConfig(configSourceFromArgs(args))).config;
+    return (await loadConfig(source)).config;
   } catch (error) {
     if (!explicitTarget || !(error instanceof NorcError) || error.exitCode !== ExitCode.config) throw error;
     warn(

@@ -18,7 +18,7 @@ export default defineCommand({
       paths,
       shutdownTimeoutSecs,
       argv: withoutDaemonFlag(rawArgs),
-      overrides: Object.keys(overridesFromArgs(args)).length > 0,
+      overrides: overridesFromArgs(args),
     };
     return await restartInstance(request, {
       note: say,

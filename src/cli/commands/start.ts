@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { configSourceFromArgs } from "../../config/config-source.ts";
+import { norcVariables } from "../../config/env-overrides.ts";
 import { checkConfigFiles, loadConfig } from "../../config/load-config.ts";
 import { startDetached } from "../../daemon/detach.ts";
 import { formatListen } from "../../daemon/instance-report.ts";
@@ -27,6 +28,7 @@ export default defineCommand({
       argv: withoutDaemonFlag(rawArgs),
       cwd: source.cwd,
       configFile: loaded.file,
+      env: norcVariables(source.env),
       daemon: daemonChild,
     };
     if (!args.daemon || daemonChild) return await runInstance(loaded.config, source, start);

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { describeConfig } from "../../config/describe-config.ts";
 import { checkConfigFiles, loadConfig } from "../../config/load-config.ts";
+import { printConfig } from "../../config/print-config.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
 import { print } from "../output.ts";
 
@@ -11,6 +12,11 @@ export default defineCommand({
     description: "Check a configuration file (default: the -c path, config.toml) and the files it refers to",
   },
   args: {
+    print: {
+      type: "boolean",
+      description:
+        "Print the merged configuration, each value with where it came from (default, file:line, env, flag)",
+    },
     file: {
       type: "positional",
       required: false,
@@ -21,7 +27,7 @@ export default defineCommand({
   run: async ({ args }) => {
     const given = typeof args.file === "string" && args.file !== "" ? { config: args.file } : {};
     const source = configSourceFromArgs({ ...args, ...given });
-    const { config, file } = await loadConfig(source);
+    const { config, file, origins } = await loadConfig(source);
     const problems = await checkConfigFiles(config);
     const name = file === undefined ? `${source.path} (not found: built-in defaults)` : source.path;
     if (problems.length > 0) {
@@ -30,7 +36,8 @@ export default defineCommand({
         ExitCode.config,
       );
     }
-    print(`${name}: OK: ${describeConfig(config)}`);
+    const verdict = `${name}: OK: ${describeConfig(config)}`;
+    print(args.print ? printConfig(config, origins ?? {}, verdict) : verdict);
     return ExitCode.ok;
   },
 });

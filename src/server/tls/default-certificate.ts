@@ -18,7 +18,7 @@ const RENEW_BEFORE_MS = 30 * 86_400_000;
 export function ensureDefaultCertificate(
   dataDir: string,
   logger: Logger,
-): { cert: string; key: string; fingerprint: string } {
+): { cert: string; key: string; fingerprint: string; notAfterMs: number } {
   const { tlsDir: dir, tlsCert: certPath, tlsKey: keyPath } = dataDirLayout(dataDir);
   let existing = readExisting(certPath, keyPath, logger);
   if (!existing) {
@@ -36,7 +36,12 @@ export function ensureDefaultCertificate(
   logger.warn(
     `TLS uses the generated self-signed certificate ${certPath} (SHA-256 ${fingerprint}): clients must pin this fingerprint; set tls.cert_file and tls.key_file for a CA-issued certificate`,
   );
-  return { cert: existing.cert, key: existing.key, fingerprint };
+  return {
+    cert: existing.cert,
+    key: existing.key,
+    fingerprint,
+    notAfterMs: Date.parse(existing.x509.validTo),
+  };
 }
 
 function readExisting(

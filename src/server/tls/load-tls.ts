@@ -15,6 +15,8 @@ export interface TlsMaterial {
   requireClientCerts: boolean;
   /** SHA-256 fingerprint of the server certificate, "AA:BB:...". */
   fingerprint: string;
+  /** When the server certificate expires (ms since the epoch), for /metrics. */
+  notAfterMs: number;
   generated: boolean;
 }
 
@@ -45,6 +47,7 @@ export function loadTls(config: Config, logger: Logger): TlsMaterial {
     key: key.pem,
     ca,
     fingerprint: cert.parsed.fingerprint256,
+    notAfterMs: Date.parse(cert.parsed.validTo),
     generated: false,
   };
 }

@@ -3,6 +3,9 @@ import { freePort, tempDir } from "../../helpers/binary.ts";
 import { listeningPort, writeConfig } from "../../helpers/server-config.ts";
 import { startServer } from "../../helpers/server-process.ts";
 import { connectClient, within } from "../../helpers/tcp-client.ts";
+import { hasTool } from "../../helpers/tools.ts";
+
+const havePromtool = hasTool("promtool", "promtool check metrics of the live /metrics");
 
 async function promtool(text: string): Promise<{ exitCode: number; output: string }> {
   const child = Bun.spawn(["promtool", "check", "metrics"], {
@@ -40,7 +43,7 @@ describe("max_connections and /metrics", () => {
       const port = listeningPort(await server.waitFor(/listening on/));
       const url = `http://127.0.0.1:${metricsPort}`;
       const before = await (await fetch(`${url}/metrics`)).text();
-      expect(await promtool(before)).toEqual({ exitCode: 0, output: "" });
+      if (havePromtool) expect(await promtool(before)).toEqual({ exitCode: 0, output: "" });
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
@@ -57,7 +60,7 @@ describe("max_connections and /metrics", () => {
       expect(clients.some((client) => client.isClosed())).toBe(false);
 
       const after = await (await fetch(`${url}/metrics`)).text();
-      expect(await promtool(after)).toEqual({ exitCode: 0, output: "" });
+      if (havePromtool) expect(await promtool(after)).toEqual({ exitCode: 0, output: "" });
       expect(metric(after, "norc_connections_open")).toBe(3);
       expect(metric(after, "norc_connections_accepted_total")).toBe(3);
       expect(metric(after, 'norc_connections_rejected_total{reason="limit"}')).toBe(1);
@@ -100,7 +103,7 @@ describe("connection_timeout_secs = 2", () => {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metric(text, 'norc_connections_rejected_total{reason="timeout"}')).toBe(2);
       expect(metric(text, 'norc_connections_rejected_total{reason="tls"}')).toBe(0);
-      expect(metric(text, "norc_tls_handshake_failures_total")).toBe(0);
+      expect(metric(text, 'norc_tls_handshake_failures_total{reason="handshake"}')).toBe(0);
       expect(server.output()).not.toContain("TLS handshake with");
     } finally {
       await server.kill();

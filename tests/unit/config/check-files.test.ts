@@ -1,28 +1,26 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { createPrivateKey } from "node:crypto";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkConfigFiles } from "../../../src/config/load-config.ts";
 import { type Config, defaultConfig } from "../../../src/config/schema.ts";
+import { createSelfSignedCertificate } from "../../../src/server/tls/create-self-signed.ts";
 import { tempDir } from "../../helpers/binary.ts";
 
 let dir: { path: string; cleanup: () => void };
 const at = (name: string) => join(dir.path, name);
 
-function makeCertificate(name: string): void {
-  const args = [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-days",
-    "1",
-  ];
-  const files = ["-subj", `/CN=${name}`, "-keyout", at(`${name}.key`), "-out", at(`${name}.crt`)];
-  const result = Bun.spawnSync(["openssl", ...args, ...files], { stdout: "ignore", stderr: "pipe" });
-  if (result.exitCode !== 0) throw new Error(`openssl failed: ${result.stderr.toString()}`);
+/** A self-signed certificate `name.crt` and its key `name.key`, made in process (no openssl CLI). */
+function makeCertificate(name: string, options: { validDays?: number; now?: Date } = {}): void {
+  const made = createSelfSignedCertificate({
+    commonName: name,
+    dnsNames: [],
+    ipAddresses: [],
+    validDays: options.validDays ?? 1,
+    now: options.now,
+  });
+  writeFileSync(at(`${name}.crt`), made.certPem);
+  writeFileSync(at(`${name}.key`), made.keyPem, { mode: 0o600 });
 }
 
 /** The defaults with every path inside the temp dir, plus `change`. */
@@ -87,11 +85,9 @@ describe("checkConfigFiles", () => {
   });
 
   test("an encrypted key is named as such, with how to decrypt it", async () => {
-    const encrypted = Bun.spawnSync(
-      ["openssl", "pkey", "-in", at("a.key"), "-aes128", "-passout", "pass:secret", "-out", at("enc.key")],
-      { stdout: "ignore", stderr: "pipe" },
-    );
-    expect(encrypted.exitCode).toBe(0);
+    const key = createPrivateKey(readFileSync(at("a.key")));
+    const pem = key.export({ type: "pkcs8", format: "pem", cipher: "aes-128-cbc", passphrase: "secret" });
+    writeFileSync(at("enc.key"), pem);
     const problems = await checkConfigFiles(
       config((c) => {
         c.tls.cert_file = at("a.crt");
@@ -104,14 +100,11 @@ describe("checkConfigFiles", () => {
   });
 
   test("an expired certificate is a problem (as it is for start)", async () => {
-    const openssl = (...args: string[]) =>
-      expect(Bun.spawnSync(["openssl", ...args], { stdout: "ignore", stderr: "pipe" }).exitCode).toBe(0);
-    openssl("req", "-new", "-key", at("a.key"), "-subj", "/CN=old", "-out", at("old.csr"));
-    openssl("x509", "-req", "-in", at("old.csr"), "-key", at("a.key"), "-days", "-1", "-out", at("old.crt"));
+    makeCertificate("old", { validDays: 1, now: new Date(Date.now() - 3 * 86_400_000) });
     const problems = await checkConfigFiles(
       config((c) => {
         c.tls.cert_file = at("old.crt");
-        c.tls.key_file = at("a.key");
+        c.tls.key_file = at("old.key");
       }),
     );
     expect(problems).toHaveLength(1);
