@@ -130,6 +130,7 @@ export class Server implements ServerHandle {
       plan = planReload(this.current.config, loaded);
       next = Generation.build(plan.config, this.runtime);
       next.start(this.current);
+      this.applyLogOptions(next);
     } catch (error) {
       const problems = errorMessage(error)
         .split("\n")
@@ -141,6 +142,16 @@ export class Server implements ServerHandle {
     return this.swap(next, plan);
   }
 
+  /** Switches the log to `next`'s settings; a destination that cannot be opened undoes `next.start`. */
+  private applyLogOptions(next: Generation): void {
+    try {
+      this.options.logger.configure(logOptionsFromConfig(next.config));
+    } catch (error) {
+      next.stop(this.current);
+      throw error;
+    }
+  }
+
   private swap(next: Generation, plan: ReturnType<typeof planReload>): ReloadOutcome {
     const { logger } = this.options;
     const { changed, restartKeys } = plan;
@@ -148,7 +159,6 @@ export class Server implements ServerHandle {
       changed.push("tls (certificate files)");
     }
     const previous = this.current;
-    logger.configure(logOptionsFromConfig(next.config));
     this.registry.limits = next.limits;
     this.current = next;
     previous.stop(next);
