@@ -105,7 +105,8 @@ async function runSupervised(
   });
   const listeners = FORWARDED.map((signal) => {
     const listener = () => {
-      if (signal === "SIGUSR1") logger.reopen();
+      const problem = signal === "SIGUSR1" ? logger.reopen() : undefined;
+      if (problem !== undefined) logger.error(`SIGUSR1: ${problem}`);
       supervisor.forward(signal);
     };
     process.on(signal, listener);

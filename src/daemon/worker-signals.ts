@@ -37,8 +37,9 @@ export function installWorkerSignals(): WorkerSignals {
         .catch((error) => logger.error(`SIGHUP: reload failed: ${errorMessage(error)}`));
     }
     if (signal === "SIGUSR1") {
-      logger.reopen();
-      return logger.info("SIGUSR1: log file reopened");
+      const problem = logger.reopen();
+      if (problem === undefined) return logger.info("SIGUSR1: log file reopened");
+      return logger.error(`SIGUSR1: ${problem}`);
     }
     const now = signal === "SIGQUIT" || (signal === "SIGINT" && shuttingDown);
     if (shuttingDown && !now)

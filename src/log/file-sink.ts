@@ -71,20 +71,20 @@ export class FileSink implements LogSink {
     }
   }
 
-  /** Opens the path anew (after logrotate renamed it); on failure keeps writing to the old file. */
-  reopen(): void {
-    if (this.closed) return;
+  /** Opens the path anew (after logrotate renamed it); on failure keeps writing to the old file and says why. */
+  reopen(): string | undefined {
+    if (this.closed) return undefined;
     this.flush();
     let fd: number;
     try {
       fd = openLogFile(this.path);
     } catch (error) {
-      reportLogFailure(`${errorText(error)}; still writing to the previous file`);
-      return;
+      return `${errorText(error)}; still writing to the previous file`;
     }
     closeSync(this.fd);
     this.fd = fd;
     this.size = fstatSync(fd).size;
+    return undefined;
   }
 
   close(): void {
@@ -100,6 +100,7 @@ export class FileSink implements LogSink {
     } catch (error) {
       reportLogFailure(`cannot rotate log file "${this.path}" (${errorText(error)})`);
     }
-    this.reopen();
+    const problem = this.reopen();
+    if (problem !== undefined) reportLogFailure(problem);
   }
 }

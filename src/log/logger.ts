@@ -25,8 +25,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** Apply new options live (reload): level, format, file. */
   configure(options: LogOptions): void;
-  /** Close and reopen the log file (SIGUSR1, logrotate). */
-  reopen(): void;
+  /** Close and reopen the log file (SIGUSR1, logrotate); the problem when it failed (still on the old file). */
+  reopen(): string | undefined;
   /** Write everything buffered now, synchronously: safe right before process.exit. */
   flush(): void;
   /** Flush and release the file. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   cleanupInstances,
@@ -56,6 +56,38 @@ describe.each([
       expect(status.stdout).toContain(`127.0.0.1:${port}`);
       expect((await cli(dir, "stop")).exitCode).toBe(0);
       expect(readOr(log)).not.toContain("Unhandled");
+    });
+  }, 60_000);
+});
+
+describe.each([
+  ["without a supervisor", ""],
+  ["with a supervisor", SUPERVISED],
+])("SIGUSR1 %s", (_name, extra) => {
+  test("a reopen that fails is logged as a failure in the file still written; a later one succeeds", async () => {
+    await withInstance("norc-daemon-log-", async (dir, port) => {
+      const config = writeInstanceConfig(dir, port, extra);
+      await Bun.write(
+        config,
+        readFileSync(config, "utf8").replace('file = "./server.log"', 'file = "./logs/server.log"'),
+      );
+      expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
+      const pid = pidFromFile(dir) ?? 0;
+      // logrotate moved the directory away, and something else now stands at its path
+      renameSync(join(dir, "logs"), join(dir, "logs.old"));
+      writeFileSync(join(dir, "logs"), "not a directory");
+      process.kill(pid, "SIGUSR1");
+      const old = join(dir, "logs.old/server.log");
+      const failed = () =>
+        /ERROR norc_server: SIGUSR1: cannot open log file .*still writing to the previous file/;
+      expect(await eventually(() => failed().test(readOr(old)), 10_000)).toBe(true);
+      expect(readOr(old)).not.toContain("SIGUSR1: log file reopened");
+
+      rmSync(join(dir, "logs"));
+      process.kill(pid, "SIGUSR1");
+      const fresh = join(dir, "logs/server.log");
+      expect(await eventually(() => readOr(fresh).includes("SIGUSR1: log file reopened"), 10_000)).toBe(true);
+      expect((await cli(dir, "stop")).exitCode).toBe(0);
     });
   }, 60_000);
 });

@@ -14,7 +14,7 @@ export function memoryLogger(): Logger & { lines: string[] } {
     warn: at("WARN"),
     error: at("ERROR"),
     configure() {},
-    reopen() {},
+    reopen: () => undefined,
     flush() {},
     close() {},
   };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../../../src/log/create-logger.ts";
 import type { Logger, LogOptions } from "../../../src/log/logger.ts";
@@ -103,10 +103,23 @@ describe("reopen", () => {
     logger.flush();
     renameSync(file, `${file}.rotated`);
     logger.info("still old"); // buffered: goes to the renamed file, as logrotate expects before the signal
-    logger.reopen();
+    expect(logger.reopen()).toBeUndefined();
     logger.info("after");
     logger.flush();
     expect(read("server.log.rotated")).toBe("INFO before\nINFO still old\n");
     expect(read("server.log")).toBe("INFO after\n");
+  });
+
+  test("a path that cannot be opened again: reopen() says why and the lines stay in the old file", () => {
+    const { logger, file, read } = setup({ rotation: false });
+    renameSync(file, `${file}.rotated`);
+    mkdirSync(file);
+    mkdirSync(join(file, "x"));
+    const problem = logger.reopen();
+    expect(problem).toContain(`cannot open log file "${file}"`);
+    expect(problem).toContain("still writing to the previous file");
+    logger.info("kept");
+    logger.flush();
+    expect(read("server.log.rotated")).toBe("INFO kept\n");
   });
 });
