@@ -16,6 +16,7 @@ import { STABLE_UPTIME_MS } from "./restart-policy.ts";
 import { Supervisor } from "./supervisor.ts";
 import { runWorker } from "./worker.ts";
 import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
+import { WORKER_CWD_ENV } from "./worker-ipc.ts";
 
 /** Signals the supervisor forwards to its worker. */
 const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1"];
@@ -87,7 +88,7 @@ async function runSupervised(
   onFirstReady: (supervisor: Supervisor) => void,
 ): Promise<number> {
   const logger = createLogger({ ...logOptionsFromConfig(config), rotation: false });
-  const env = { ...process.env };
+  const env: Record<string, string | undefined> = { ...process.env, [WORKER_CWD_ENV]: start.cwd };
   delete env[READY_FD_ENV];
   const supervisor: Supervisor = new Supervisor({
     args: start.argv,

@@ -3,6 +3,12 @@ import type { ListenInfo } from "../server/server-handle.ts";
 /** The hidden command the supervisor runs its worker with (talks to it over Bun IPC), like nuxt/cli's `_dev`. */
 export const WORKER_COMMAND = "_worker";
 
+/**
+ * Env: the directory `start` ran in, for the worker's config source. The supervisor may already
+ * have changed to daemon.working_dir: a relative -c and relative paths resolve against this.
+ */
+export const WORKER_CWD_ENV = "NORCSERVER_START_CWD";
+
 /** Worker -> supervisor. */
 export type WorkerMessage =
   | { type: "ready"; listen: ListenInfo }

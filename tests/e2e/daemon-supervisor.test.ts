@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import {
@@ -148,6 +148,28 @@ describe.each([
       expect(applied.stdout).toContain("reload applied: changed logging.level");
       expect((await cli(dir, "stop")).exitCode).toBe(0);
       expect((await cli(dir, "reload")).exitCode).toBe(7);
+    });
+  }, 60_000);
+});
+
+describe("auto_restart with daemon.working_dir and a relative -c", () => {
+  test("the worker finds the config the start resolved, before and after a restart, and reloads it", async () => {
+    await withInstance("norc-supervisor-", async (dir, port) => {
+      writeInstanceConfig(dir, port, `${SUPERVISED}working_dir = "./work"\n`);
+      mkdirSync(join(dir, "work"));
+      const started = await cli(dir, "start", "-d", "-c", "config.toml");
+      expect(started.stderr).toContain(`listening on 127.0.0.1:${port}`);
+      expect(started.exitCode).toBe(0);
+      const before = await statusJson(dir);
+      process.kill(before.worker_pid, "SIGKILL");
+      const replaced = async () => {
+        const now = await statusJson(dir).catch(() => undefined);
+        return (now?.worker_pid ?? before.worker_pid) !== before.worker_pid && (await accepts(port));
+      };
+      expect(await eventually(replaced, 10_000)).toBe(true);
+      expect((await cli(dir, "reload", "-c", "config.toml")).exitCode).toBe(0);
+      expect(existsSync(join(dir, "work/data"))).toBe(false);
+      expect((await cli(dir, "stop", "-c", "config.toml")).exitCode).toBe(0);
     });
   }, 60_000);
 });
