@@ -27,6 +27,8 @@ export interface InstanceStatus {
   identityFingerprint?: string;
   /** Worker restarts since the supervisor started. */
   restarts: number;
+  /** The log file lines go to; undefined = standard output. */
+  logFile?: string;
   start: StartRecord;
 }
 

@@ -1,10 +1,20 @@
 import { buildInfo } from "../build-info.ts";
+import type { Logger } from "../log/logger.ts";
 import type { ReloadOutcome, ServerHandle, ServerStatus } from "../server/server-handle.ts";
 import type { ControlHandler, StartRecord } from "./control-protocol.ts";
 import type { Supervisor } from "./supervisor.ts";
 
+/** What the top process knows of itself for `status`. */
+export interface InstanceFacts {
+  start: StartRecord;
+  startedAtMs: number;
+  /** This process's logger: `status` says where the log goes. */
+  logger: Logger;
+}
+
 /** Control answers of an instance whose top process is the worker itself. */
-export function workerControl(handle: ServerHandle, start: StartRecord, startedAtMs: number): ControlHandler {
+export function workerControl(handle: ServerHandle, facts: InstanceFacts): ControlHandler {
+  const { start, startedAtMs, logger } = facts;
   return {
     async status() {
       const server = handle.status();
@@ -17,6 +27,7 @@ export function workerControl(handle: ServerHandle, start: StartRecord, startedA
         connections: server.connections,
         identityFingerprint: server.identityFingerprint,
         restarts: 0,
+        logFile: logger.destination(),
         start,
       };
     },
@@ -47,11 +58,8 @@ function startOnlyKeysNeedRestart(outcome: ReloadOutcome): ReloadOutcome {
 const WORKER_STATUS_TIMEOUT_MS = 2000;
 
 /** Control answers of a supervisor: worker facts come from the worker over IPC. */
-export function supervisorControl(
-  supervisor: Supervisor,
-  start: StartRecord,
-  startedAtMs: number,
-): ControlHandler {
+export function supervisorControl(supervisor: Supervisor, facts: InstanceFacts): ControlHandler {
+  const { start, startedAtMs, logger } = facts;
   return {
     async status() {
       const server = (await supervisor.ask("status", WORKER_STATUS_TIMEOUT_MS).catch(() => undefined)) as
@@ -67,6 +75,7 @@ export function supervisorControl(
         connections: server?.connections,
         identityFingerprint: server?.identityFingerprint,
         restarts: supervisor.restarts,
+        logFile: logger.destination(),
         start,
       };
     },

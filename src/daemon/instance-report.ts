@@ -37,6 +37,7 @@ export function instanceReport(
     connections: status?.connections ?? null,
     identity_fingerprint: status?.identityFingerprint ?? null,
     restarts: status?.restarts ?? null,
+    log_file: status?.logFile ?? null,
     config_file: status ? (status.start.configFile ?? null) : null,
     pid_file: paths.pidFile,
     control_channel: status !== undefined,
@@ -56,6 +57,7 @@ export function instanceReport(
     `  connections: ${status.connections ?? "unknown"}`,
     `  identity:    ${status.identityFingerprint ?? "unknown"}`,
     `  restarts:    ${status.supervised ? status.restarts : "n/a (daemon.auto_restart = false)"}`,
+    `  log:         ${status.logFile ?? "standard output"}`,
     `  config:      ${status.start.configFile ?? "none (built-in defaults)"}`,
     `  pid file:    ${paths.pidFile}`,
   ].join("\n");

@@ -2,11 +2,14 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ConfigSource } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
-import { ExitCode, NorcError } from "../errors.ts";
+import { ExitCode, errorMessage, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
+import { SUPERVISOR_TARGET } from "../log/format-line.ts";
+import type { Logger } from "../log/logger.ts";
 import { errnoText } from "../util/errno.ts";
 import type { StartRecord } from "./control-protocol.ts";
 import { type ControlServer, tryStartControlServer } from "./control-server.ts";
+import { processLoggerSetup } from "./daemon-log.ts";
 import { supervisorControl, workerControl } from "./instance-control.ts";
 import { acquireInstanceLock } from "./instance-lock.ts";
 import { instancePaths } from "./instance-paths.ts";
@@ -48,16 +51,20 @@ export async function runInstance(config: Config, source: ConfigSource, start: S
     if (config.daemon.working_dir !== undefined) process.chdir(config.daemon.working_dir);
     const startedAtMs = Date.now();
     if (config.daemon.auto_restart) {
-      return await runSupervised(config, start, (supervisor) => {
-        control = tryStartControlServer(paths.endpoint, supervisorControl(supervisor, start, startedAtMs));
+      return await runSupervised(config, start, (supervisor, logger) => {
+        const handler = supervisorControl(supervisor, { start, startedAtMs, logger });
+        control = tryStartControlServer(paths.endpoint, handler);
       });
     }
     const identity = workerIdentity(config);
     return await runWorker({
       source,
       loaded: { config, file: start.configFile },
-      onReady(listen, handle) {
-        control = tryStartControlServer(paths.endpoint, workerControl(handle, start, startedAtMs));
+      onReady(listen, handle, logger) {
+        control = tryStartControlServer(
+          paths.endpoint,
+          workerControl(handle, { start, startedAtMs, logger }),
+        );
         becomeWorkerIdentity(config, identity);
         notifyStarter({ ok: true, pid: process.pid, listen });
       },
@@ -85,9 +92,11 @@ function takeLock(pidFile: string, lockFile: string): ReturnType<typeof acquireI
 async function runSupervised(
   config: Config,
   start: StartRecord,
-  onFirstReady: (supervisor: Supervisor) => void,
+  onFirstReady: (supervisor: Supervisor, logger: Logger) => void,
 ): Promise<number> {
-  const logger = createLogger({ ...logOptionsFromConfig(config), rotation: false });
+  // The worker rotates the file both write; the supervisor's lines follow it and say who wrote them.
+  const setup = processLoggerSetup(config, { target: SUPERVISOR_TARGET, followRotation: true });
+  const logger = createLogger({ ...logOptionsFromConfig(config), rotation: false }, setup);
   const env: Record<string, string | undefined> = { ...process.env, [WORKER_CWD_ENV]: start.cwd };
   delete env[READY_FD_ENV];
   const supervisor: Supervisor = new Supervisor({
@@ -100,8 +109,15 @@ async function runSupervised(
       stableMs: STABLE_UPTIME_MS,
     },
     onReady(listen) {
-      onFirstReady(supervisor);
+      onFirstReady(supervisor, logger);
       notifyStarter({ ok: true, pid: process.pid, listen });
+    },
+    onLogOptions(options) {
+      try {
+        logger.configure({ ...options, rotation: false });
+      } catch (error) {
+        logger.error(`cannot follow the worker's new log settings: ${errorMessage(error)}`);
+      }
     },
   });
   const listeners = FORWARDED.map((signal) => {

@@ -1,6 +1,7 @@
 import type { ConfigSource } from "../config/load-config.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { errorMessage } from "../errors.ts";
+import { logOptionsFromConfig } from "../log/create-logger.ts";
 import type { ServerHandle } from "../server/server-handle.ts";
 import { detachStdio } from "./readiness.ts";
 import { runWorker } from "./worker.ts";
@@ -23,6 +24,7 @@ export async function runSupervisedWorker(source: ConfigSource): Promise<number>
       detachStdio();
       send({ type: "ready", listen });
     },
+    onReloaded: (next) => send({ type: "logging", options: logOptionsFromConfig(next) }),
   });
 }
 

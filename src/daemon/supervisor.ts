@@ -1,5 +1,5 @@
 import type { Subprocess } from "bun";
-import type { Logger } from "../log/logger.ts";
+import type { Logger, LogOptions } from "../log/logger.ts";
 import type { ListenInfo } from "../server/server-handle.ts";
 import { decideRestart, describeExit, type RestartPolicy } from "./restart-policy.ts";
 import { selfCommand } from "./self-command.ts";
@@ -14,6 +14,8 @@ export interface SupervisorOptions {
   logger: Logger;
   /** The first worker accepts connections. */
   onReady: (listen: ListenInfo, workerPid: number) => void;
+  /** The worker applied a reload with these log settings. */
+  onLogOptions?: (options: LogOptions) => void;
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
@@ -133,6 +135,10 @@ export class Supervisor {
         this.everReady = true;
         this.options.onReady(message.listen, pid);
       }
+      return;
+    }
+    if (message.type === "logging") {
+      this.options.onLogOptions?.(message.options);
       return;
     }
     const pending = this.pending.get(message.id);

@@ -1,3 +1,4 @@
+import type { LogOptions } from "../log/logger.ts";
 import type { ListenInfo } from "../server/server-handle.ts";
 
 /** The hidden command the supervisor runs its worker with (talks to it over Bun IPC), like nuxt/cli's `_dev`. */
@@ -12,6 +13,8 @@ export const WORKER_CWD_ENV = "NORCSERVER_START_CWD";
 /** Worker -> supervisor. */
 export type WorkerMessage =
   | { type: "ready"; listen: ListenInfo }
+  /** After an applied reload: the supervisor's own lines follow the new log settings. */
+  | { type: "logging"; options: LogOptions }
   | { type: "reply"; id: number; result?: unknown; error?: string };
 
 /** Supervisor -> worker: questions the control channel forwards. */

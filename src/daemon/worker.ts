@@ -9,6 +9,7 @@ import type { ListenInfo, ServerHandle } from "../server/server-handle.ts";
 import { createSessionFactory } from "../session/session-factory.ts";
 import { type Part, startParts } from "../util/lifecycle.ts";
 import { WorkTracker } from "../util/work-tracker.ts";
+import { processLoggerSetup } from "./daemon-log.ts";
 import { loadOrCreateIdentity } from "./identity.ts";
 import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
 import { installWorkerSignals } from "./worker-signals.ts";
@@ -20,7 +21,9 @@ export interface WorkerOptions {
   /** The config of `source`, already loaded and checked by the caller (`start`): not read twice. */
   loaded?: LoadedConfig;
   /** Called once the listener accepts connections (PID file, readiness, control channel). */
-  onReady?: (listen: ListenInfo, handle: ServerHandle) => void | Promise<void>;
+  onReady?: (listen: ListenInfo, handle: ServerHandle, logger: Logger) => void | Promise<void>;
+  /** Called after each applied reload with the config now in force (a supervisor follows its log settings). */
+  onReloaded?: (config: Config) => void;
 }
 
 /**
@@ -33,7 +36,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   const signals = installWorkerSignals();
   try {
     const loaded = options.loaded ?? (await loadConfig(options.source));
-    const logger = createLogger(logOptionsFromConfig(loaded.config));
+    const logger = createLogger(logOptionsFromConfig(loaded.config), processLoggerSetup(loaded.config));
     logger.info(
       loaded.file === undefined
         ? "no configuration file: using the built-in defaults"
@@ -47,7 +50,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         name: "server",
         start: async () => {
           if (options.loaded === undefined) await refuseProblems(loaded.config);
-          server = startServer(loaded.config, logger, tracker, options.source);
+          server = startServer(loaded.config, logger, tracker, options);
         },
         stop: (mode) => server?.shutdown(mode),
       },
@@ -65,7 +68,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     }
     const handle = server as Server;
     signals.attach(handle, logger);
-    if (!signals.stopRequested()) await options.onReady?.(handle.listen, handle);
+    if (!signals.stopRequested()) await options.onReady?.(handle.listen, handle, logger);
     await handle.stopped;
     await started.stop("graceful");
     logger.close();
@@ -81,7 +84,7 @@ async function refuseProblems(config: Config): Promise<void> {
 }
 
 /** The server with NCP-1 sessions under the identity of `storage.data_dir` (fingerprint logged). */
-function startServer(config: Config, logger: Logger, tracker: WorkTracker, source: ConfigSource): Server {
+function startServer(config: Config, logger: Logger, tracker: WorkTracker, options: WorkerOptions): Server {
   const identity = loadOrCreateIdentity(config.storage.data_dir);
   if (identity.created) logger.info(`created the server identity key ${identity.file}`);
   logger.info(`server identity fingerprint: ${identity.fingerprint}`);
@@ -89,7 +92,8 @@ function startServer(config: Config, logger: Logger, tracker: WorkTracker, sourc
     config,
     logger,
     sessionFactory: createSessionFactory(identity, { track: (work) => tracker.track(work) }),
-    reloadConfig: async () => (await loadConfig(source)).config,
+    reloadConfig: async () => (await loadConfig(options.source)).config,
+    onReloaded: options.onReloaded,
   });
 }
 

@@ -21,6 +21,8 @@ export interface ServerOptions {
   sessionFactory?: SessionFactory;
   /** Re-reads the same source (file, env, flags); throws NorcError listing every problem. */
   reloadConfig: () => Promise<Config>;
+  /** Called after each applied reload with the config now in force. */
+  onReloaded?: (config: Config) => void;
 }
 
 /**
@@ -164,6 +166,7 @@ export class Server implements ServerHandle {
     previous.stop(next);
     if (next.newListener) logger.info(listeningLine(next.activeListener));
     this.stats.reloadsOk++;
+    this.options.onReloaded?.(next.config);
     logger.info(
       `configuration reloaded: ${changed.length === 0 ? "nothing changed" : `changed ${changed.join(", ")}`}`,
     );

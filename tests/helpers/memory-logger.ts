@@ -15,6 +15,7 @@ export function memoryLogger(): Logger & { lines: string[] } {
     error: at("ERROR"),
     configure() {},
     reopen: () => undefined,
+    destination: () => undefined,
     flush() {},
     close() {},
   };
