@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { errnoText } from "../util/errno.ts";
+import { readKept } from "./read-kept.ts";
 import type { Config } from "./schema.ts";
 
 /** A problem found while checking one file, already worded for the operator. */
@@ -13,11 +13,15 @@ const NO_CERT_FIX =
 export interface PemFile<T> {
   pem: string;
   parsed: T;
+  /** True when the file can no longer be read (after the switch to daemon.user): the copy read before. */
+  kept: boolean;
 }
 
 /** The configured TLS files, read and parsed once, with every problem found on the way. */
 export interface TlsFiles {
   problems: string[];
+  /** Files served from the copy read at start, each said as a warning line. */
+  kept: string[];
   cert?: PemFile<X509Certificate>;
   key?: PemFile<KeyObject>;
   ca?: PemFile<X509Certificate>;
@@ -32,13 +36,14 @@ function loadPem<T>(
   make: (pem: string) => T,
 ): PemFile<T> {
   let text: string;
+  let kept: boolean;
   try {
-    text = readFileSync(path, "utf8");
+    ({ text, kept } = readKept(path));
   } catch (error) {
     throw new FileProblem(`${key}: cannot read "${path}" (${errnoText(error)}): ${fix}`);
   }
   try {
-    return { pem: text, parsed: make(text) };
+    return { pem: text, parsed: make(text), kept };
   } catch (error) {
     const reason = errnoText(error).split("\n")[0];
     const next =
@@ -91,7 +96,13 @@ export function readTlsFiles(tls: Config["tls"]): TlsFiles {
   const ca = caFile
     ? collect(problems, () => loadPem("tls.ca_file", caFile, "a PEM certificate", caFix, certificate))
     : undefined;
-  return { problems, cert, key, ca };
+  const kept = Object.entries({ "tls.cert_file": cert, "tls.key_file": key, "tls.ca_file": ca })
+    .filter(([, file]) => file?.kept)
+    .map(
+      ([name]) =>
+        `${name}: cannot be read any more (EACCES, as uid ${process.getuid?.()}): the copy read at start is kept; make the file readable by this user to renew it in place, or restart`,
+    );
+  return { problems, kept, cert, key, ca };
 }
 
 /** The problems of the configured TLS files ([] = fine). */

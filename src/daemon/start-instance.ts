@@ -18,7 +18,7 @@ import { notifyStarter, READY_FD_ENV } from "./readiness.ts";
 import { STABLE_UPTIME_MS } from "./restart-policy.ts";
 import { Supervisor } from "./supervisor.ts";
 import { runWorker } from "./worker.ts";
-import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
+import { becomeWorkerIdentity, createOwnedDirectories, workerIdentity } from "./worker-identity.ts";
 import { WORKER_CWD_ENV } from "./worker-ipc.ts";
 
 /** Signals the supervisor forwards to its worker. */
@@ -32,6 +32,8 @@ const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "
  */
 export async function runInstance(config: Config, source: ConfigSource, start: StartRecord): Promise<number> {
   const paths = instancePaths(config.daemon.pid_file);
+  const identity = workerIdentity(config);
+  createOwnedDirectories(config, identity);
   const lock = takeLock(paths.pidFile, paths.lockFile);
   if (!lock.acquired) {
     throw new NorcError(
@@ -56,7 +58,6 @@ export async function runInstance(config: Config, source: ConfigSource, start: S
         control = tryStartControlServer(paths.endpoint, handler);
       });
     }
-    const identity = workerIdentity(config);
     return await runWorker({
       source,
       loaded: { config, file: start.configFile },
@@ -121,11 +122,8 @@ async function runSupervised(
     },
   });
   const listeners = FORWARDED.map((signal) => {
-    const listener = () => {
-      const problem = signal === "SIGUSR1" ? logger.reopen() : undefined;
-      if (problem !== undefined) logger.error(`SIGUSR1: ${problem}`);
-      supervisor.forward(signal);
-    };
+    // SIGUSR1 too: the worker reopens (as its user) and the supervisor's lines follow the fresh file.
+    const listener = () => supervisor.forward(signal);
     process.on(signal, listener);
     return [signal, listener] as const;
   });

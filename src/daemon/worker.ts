@@ -1,3 +1,4 @@
+import { daemonUserWarnings } from "../config/check-daemon-user.ts";
 import type { ConfigSource, LoadedConfig } from "../config/load-config.ts";
 import { checkConfigFiles, loadConfig } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
@@ -42,6 +43,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         ? "no configuration file: using the built-in defaults"
         : `configuration loaded from ${loaded.file}`,
     );
+    for (const line of daemonUserWarnings(loaded.config, loaded.file)) logger.warn(line);
     const tracker = new WorkTracker();
     let server: Server | undefined;
     const parts: Part[] = [

@@ -16,7 +16,7 @@ export interface FileRotation {
 
 /** How a sink behaves beside other writers of the same file. */
 export interface FileSinkHooks {
-  /** Another process rotates this file: before each write, reopen the path if it names another file. */
+  /** Another process rotates and reopens this file: before each write, follow the path to its fresh file. */
   followRotation?: boolean;
   /** Called with the path after each successful open (the first one included). */
   onOpened?: (path: string) => void;
@@ -127,14 +127,17 @@ export class FileSink implements LogSink {
     }
   }
 
-  /** True when the path is gone or names another file than the one we write (rotated by someone else). */
+  /**
+   * True when the path names another file than the one we write (the other writer rotated and
+   * opened a fresh one). A missing path is not followed: that writer creates it, as its own user.
+   */
   private renamedAway(): boolean {
     try {
       const atPath = statSync(this.path);
       const ours = fstatSync(this.fd);
       return atPath.ino !== ours.ino || atPath.dev !== ours.dev;
     } catch {
-      return true;
+      return false;
     }
   }
 

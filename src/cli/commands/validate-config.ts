@@ -1,9 +1,10 @@
 import { defineCommand } from "citty";
+import { daemonUserWarnings } from "../../config/check-daemon-user.ts";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { describeConfig } from "../../config/describe-config.ts";
 import { checkConfigFiles, loadConfig } from "../../config/load-config.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
-import { print } from "../output.ts";
+import { print, warn } from "../output.ts";
 
 export default defineCommand({
   meta: {
@@ -31,6 +32,7 @@ export default defineCommand({
       );
     }
     print(`${name}: OK: ${describeConfig(config)}`);
+    for (const line of daemonUserWarnings(config, file)) warn(line);
     return ExitCode.ok;
   },
 });
