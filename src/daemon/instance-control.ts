@@ -75,6 +75,8 @@ export function supervisorControl(supervisor: Supervisor, facts: InstanceFacts):
         connections: server?.connections,
         identityFingerprint: server?.identityFingerprint,
         restarts: supervisor.restarts,
+        workerSilentMs: supervisor.workerSilentMs(),
+        lastRestart: supervisor.lastRestart,
         logFile: logger.destination(),
         start,
       };

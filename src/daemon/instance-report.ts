@@ -1,7 +1,9 @@
 import type { ListenInfo } from "../server/server-handle.ts";
 import { formatHostPort } from "../util/host-port.ts";
+import type { InstanceStatus } from "./control-protocol.ts";
 import type { FoundInstance } from "./find-instance.ts";
 import type { InstancePaths } from "./instance-paths.ts";
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSED_LIMIT } from "./timeouts.ts";
 
 /** What `status` prints: the text for people, the JSON object for scripts. */
 export interface InstanceReport {
@@ -37,6 +39,8 @@ export function instanceReport(
     connections: status?.connections ?? null,
     identity_fingerprint: status?.identityFingerprint ?? null,
     restarts: status?.restarts ?? null,
+    last_restart: status?.lastRestart ?? null,
+    worker_responding: status?.supervised ? status.workerSilentMs === undefined : null,
     log_file: status?.logFile ?? null,
     config_file: status ? (status.start.configFile ?? null) : null,
     pid_file: paths.pidFile,
@@ -56,7 +60,8 @@ export function instanceReport(
     `  listening:   ${listening}`,
     `  connections: ${status.connections ?? "unknown"}`,
     `  identity:    ${status.identityFingerprint ?? "unknown"}`,
-    `  restarts:    ${status.supervised ? status.restarts : "n/a (daemon.auto_restart = false)"}`,
+    ...(status.supervised ? [`  heartbeat:   ${heartbeatText(status.workerSilentMs)}`] : []),
+    `  restarts:    ${restartsText(status)}`,
     `  log:         ${status.logFile ?? "standard output"}`,
     `  config:      ${status.start.configFile ?? "none (built-in defaults)"}`,
     `  pid file:    ${paths.pidFile}`,
@@ -76,6 +81,19 @@ function notRunning(
     ? `norc-server is not running, but the PID file ${paths.pidFile} is stale (${why}); "norc-server stop" removes it`
     : `norc-server is not running (no PID file at ${paths.pidFile})`;
   return { running: false, stale, text, json };
+}
+
+function heartbeatText(silentMs: number | undefined): string {
+  if (silentMs === undefined) return "the worker answers";
+  const limitSecs = (HEARTBEAT_INTERVAL_MS * HEARTBEAT_MISSED_LIMIT) / 1000;
+  return `NO ANSWER from the worker for ${Math.round(silentMs / 1000)} s (stopped or blocked; the supervisor kills and restarts it after about ${limitSecs} s)`;
+}
+
+function restartsText(status: InstanceStatus): string {
+  if (!status.supervised) return "n/a (daemon.auto_restart = false)";
+  return status.lastRestart === undefined
+    ? String(status.restarts)
+    : `${status.restarts} (last: ${status.lastRestart})`;
 }
 
 function formatUptime(secs: number): string {

@@ -6,7 +6,7 @@ import type { ServerHandle } from "../server/server-handle.ts";
 import { detachStdio } from "./readiness.ts";
 import { runWorker } from "./worker.ts";
 import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
-import type { WorkerMessage, WorkerRequest } from "./worker-ipc.ts";
+import type { WorkerHeartbeat, WorkerMessage, WorkerRequest } from "./worker-ipc.ts";
 
 /**
  * The server process under the supervisor: binds, drops privileges, reports ready over IPC, answers
@@ -19,7 +19,7 @@ export async function runSupervisedWorker(source: ConfigSource): Promise<number>
     source,
     onReady(listen, handle) {
       becomeWorkerIdentity(config, identity);
-      process.on("message", (message: WorkerRequest) => void answer(message, handle));
+      process.on("message", (message: WorkerRequest | WorkerHeartbeat) => void answer(message, handle));
       process.on("disconnect", () => void handle.shutdown("graceful"));
       detachStdio();
       send({ type: "ready", listen });
@@ -28,7 +28,8 @@ export async function runSupervisedWorker(source: ConfigSource): Promise<number>
   });
 }
 
-async function answer(request: WorkerRequest, handle: ServerHandle): Promise<void> {
+async function answer(request: WorkerRequest | WorkerHeartbeat, handle: ServerHandle): Promise<void> {
+  if (request?.type === "heartbeat") return send({ type: "heartbeat", seq: request.seq });
   if (request?.type !== "request") return;
   try {
     const result = request.op === "reload" ? await handle.reload() : handle.status();

@@ -15,7 +15,15 @@ export type WorkerMessage =
   | { type: "ready"; listen: ListenInfo }
   /** After an applied reload: the supervisor's own lines follow the new log settings. */
   | { type: "logging"; options: LogOptions }
-  | { type: "reply"; id: number; result?: unknown; error?: string };
+  | { type: "reply"; id: number; result?: unknown; error?: string }
+  /** The echo of the supervisor's heartbeat, sent from the worker's event loop. */
+  | WorkerHeartbeat;
+
+/** Supervisor -> worker -> supervisor: "still answering?" (see daemon/heartbeat.ts). */
+export interface WorkerHeartbeat {
+  type: "heartbeat";
+  seq: number;
+}
 
 /** Supervisor -> worker: questions the control channel forwards. */
 export interface WorkerRequest {
