@@ -1,4 +1,5 @@
 import { checkAccounts } from "./check-accounts.ts";
+import { daemonUserProblems } from "./check-daemon-user.ts";
 import { checkDirectory, checkExistingDirectory, checkWritableFile } from "./check-paths.ts";
 import { checkTlsFiles } from "./check-tls.ts";
 import type { Config } from "./schema.ts";
@@ -8,7 +9,8 @@ const FIX = "create it, fix its permissions, or choose another path";
 /**
  * Checks what a (loaded, absolute-path) config refers to, creating nothing: TLS files exist and parse
  * and the key matches the certificate, the directories the server writes to can be created, the daemon
- * user and group exist. One line per problem naming the key, the path, the errno and the fix; [] = ok.
+ * user and group exist and can use them after the switch. One line per problem naming the key, the
+ * path, the errno and the fix; [] = ok.
  */
 export async function checkConfigFiles(config: Config): Promise<string[]> {
   const { tls, storage, logging, daemon } = config;
@@ -19,6 +21,7 @@ export async function checkConfigFiles(config: Config): Promise<string[]> {
     checkWritableFile("daemon.pid_file", daemon.pid_file, FIX),
     daemon.working_dir ? checkExistingDirectory("daemon.working_dir", daemon.working_dir) : undefined,
     checkAccounts(daemon),
+    daemonUserProblems(config),
   ]);
   return checks.flat().filter((problem): problem is string => typeof problem === "string");
 }

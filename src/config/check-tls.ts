@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { errnoText } from "../util/errno.ts";
 import { type PemContent, pemContents } from "./pem-contents.ts";
+import { readKept } from "./read-kept.ts";
 import type { Config } from "./schema.ts";
 
 /** A problem found while checking one file, already worded for the operator. */
@@ -22,11 +22,15 @@ const NO_CERT_FIX =
 export interface PemFile<T> {
   pem: string;
   parsed: T;
+  /** True when the file can no longer be read (after the switch to daemon.user): the copy read before. */
+  kept: boolean;
 }
 
 /** The configured TLS files, read and parsed once, with every problem found on the way. */
 export interface TlsFiles {
   problems: string[];
+  /** Files served from the copy read at start, each said as a warning line. */
+  kept: string[];
   cert?: PemFile<X509Certificate>;
   key?: PemFile<KeyObject>;
   ca?: PemFile<X509Certificate>;
@@ -56,14 +60,15 @@ function readFix(path: string, errno: string, expected: Expected): string {
 function loadPem<T>(path: string, expected: Expected, make: (pem: string) => T): PemFile<T> {
   const { key, what } = expected;
   let text: string;
+  let kept: boolean;
   try {
-    text = readFileSync(path, "utf8");
+    ({ text, kept } = readKept(path));
   } catch (error) {
     const errno = errnoText(error);
     throw new FileProblem(`${key}: cannot read "${path}" (${errno}): ${readFix(path, errno, expected)}`);
   }
   try {
-    return { pem: text, parsed: make(text) };
+    return { pem: text, parsed: make(text), kept };
   } catch (error) {
     const reason = errnoText(error).split("\n")[0];
     if (reason === "ERR_MISSING_PASSPHRASE") {
@@ -118,7 +123,13 @@ export function readTlsFiles(tls: Config["tls"]): TlsFiles {
   const caFailed: FileProblem[] = [];
   const ca = caFile ? collect(caFailed, () => loadPem(caFile, CA, certificate)) : undefined;
   problems.push(...caFailed.map((problem) => problem.message));
-  return { problems, cert, key, ca };
+  const kept = Object.entries({ "tls.cert_file": cert, "tls.key_file": key, "tls.ca_file": ca })
+    .filter(([, file]) => file?.kept)
+    .map(
+      ([name]) =>
+        `${name}: cannot be read any more (EACCES, as uid ${process.getuid?.()}): the copy read at start is kept; make the file readable by this user to renew it in place, or restart`,
+    );
+  return { problems, kept, cert, key, ca };
 }
 
 const CERT: Expected = {

@@ -21,5 +21,7 @@ export function dataDirLayout(dataDir: string) {
     tlsDir,
     tlsCert: join(tlsDir, "server.crt"),
     tlsKey: join(tlsDir, "server.key"),
+    /** A daemon's log (and stderr) while logging.file is unset. */
+    daemonLog: join(dataDir, "norc-server.log"),
   };
 }

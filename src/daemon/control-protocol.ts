@@ -41,6 +41,12 @@ export interface InstanceStatus {
   store?: StoreStatus;
   /** Worker restarts since the supervisor started. */
   restarts: number;
+  /** The log file lines go to; undefined = standard output. */
+  logFile?: string;
+  /** Supervised: how long the worker has left the heartbeat unanswered (absent while it answers). */
+  workerSilentMs?: number;
+  /** Supervised: why the last restart happened. */
+  lastRestart?: string;
   start: StartRecord;
 }
 

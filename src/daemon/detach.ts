@@ -13,7 +13,7 @@ export interface DetachOptions {
   args: string[];
   cwd: string;
   env: Record<string, string | undefined>;
-  /** Where the daemon's stdout/stderr go once it is ready (log file or /dev/null). */
+  /** Where the daemon's stdout/stderr go once it is ready: its log file. */
   stdioTarget: string;
   timeoutMs?: number;
 }

@@ -7,14 +7,21 @@ import type { Supervisor } from "./supervisor.ts";
 import { RELOAD_REPLY_MS } from "./timeouts.ts";
 import type { WorkerAdmin, WorkerStatus } from "./worker-admin.ts";
 
+/** What the top process knows of itself for `status`. */
+export interface InstanceFacts {
+  start: StartRecord;
+  startedAtMs: number;
+  /** This process's logger: `status` says where the log goes. */
+  logger: Logger;
+}
+
 /** Control answers of an instance whose top process is the worker itself. */
 export function workerControl(
   handle: ServerHandle,
   admin: WorkerAdmin,
-  start: StartRecord,
-  startedAtMs: number,
-  logger: Logger,
+  facts: InstanceFacts,
 ): ControlHandler {
+  const { start, startedAtMs, logger } = facts;
   return {
     async status() {
       const server = handle.status();
@@ -28,6 +35,7 @@ export function workerControl(
         identityFingerprint: server.identityFingerprint,
         store: await admin.store(),
         restarts: 0,
+        logFile: logger.destination(),
         start,
       };
     },
@@ -56,12 +64,8 @@ function logStopRequest(logger: Logger, mode: "graceful" | "now"): void {
 const WORKER_STATUS_TIMEOUT_MS = 2000;
 
 /** Control answers of a supervisor: worker facts come from the worker over IPC. */
-export function supervisorControl(
-  supervisor: Supervisor,
-  start: StartRecord,
-  startedAtMs: number,
-  logger: Logger,
-): ControlHandler {
+export function supervisorControl(supervisor: Supervisor, facts: InstanceFacts): ControlHandler {
+  const { start, startedAtMs, logger } = facts;
   return {
     async status() {
       const server = (await supervisor
@@ -78,6 +82,9 @@ export function supervisorControl(
         identityFingerprint: server?.identityFingerprint,
         store: server?.store,
         restarts: supervisor.restarts,
+        workerSilentMs: supervisor.workerSilentMs(),
+        lastRestart: supervisor.lastRestart,
+        logFile: logger.destination(),
         start,
       };
     },

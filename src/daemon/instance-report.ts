@@ -1,9 +1,11 @@
 import type { ListenInfo } from "../server/server-handle.ts";
 import { formatHostPort } from "../util/host-port.ts";
+import type { InstanceStatus } from "./control-protocol.ts";
 import type { FoundInstance } from "./find-instance.ts";
 import type { InstancePaths } from "./instance-paths.ts";
 import { describeSource } from "./start-source.ts";
 import { storeLines } from "./store-status.ts";
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSED_LIMIT } from "./timeouts.ts";
 
 /** What `status` prints: the text for people, the JSON object for scripts. */
 export interface InstanceReport {
@@ -39,6 +41,9 @@ export function instanceReport(
     connections: status?.connections ?? null,
     identity_fingerprint: status?.identityFingerprint ?? null,
     restarts: status?.restarts ?? null,
+    last_restart: status?.lastRestart ?? null,
+    worker_responding: status?.supervised ? status.workerSilentMs === undefined : null,
+    log_file: status?.logFile ?? null,
     config_file: status ? (status.start.configFile ?? null) : null,
     start: status ? { argv: status.start.argv, cwd: status.start.cwd, env: status.start.env ?? null } : null,
     pid_file: paths.pidFile,
@@ -59,7 +64,9 @@ export function instanceReport(
     `  listening:   ${listening}`,
     `  connections: ${status.connections ?? "unknown"}`,
     `  identity:    ${status.identityFingerprint ?? "unknown"}`,
-    `  restarts:    ${status.supervised ? status.restarts : "n/a (daemon.auto_restart = false)"}`,
+    ...(status.supervised ? [`  heartbeat:   ${heartbeatText(status.workerSilentMs)}`] : []),
+    `  restarts:    ${restartsText(status)}`,
+    `  log:         ${status.logFile ?? "standard output"}`,
     `  config:      ${status.start.configFile ?? "none (built-in defaults)"}`,
     `  started as:  ${describeSource({ ...status.start, env: status.start.env ?? {} })}`,
     `  pid file:    ${paths.pidFile}`,
@@ -80,6 +87,19 @@ function notRunning(
     ? `norc-server is not running, but the PID file ${paths.pidFile} is stale (${why}); "norc-server stop" removes it`
     : `norc-server is not running (no PID file at ${paths.pidFile})`;
   return { running: false, stale, text, json };
+}
+
+function heartbeatText(silentMs: number | undefined): string {
+  if (silentMs === undefined) return "the worker answers";
+  const limitSecs = (HEARTBEAT_INTERVAL_MS * HEARTBEAT_MISSED_LIMIT) / 1000;
+  return `NO ANSWER from the worker for ${Math.round(silentMs / 1000)} s (stopped or blocked; the supervisor kills and restarts it after about ${limitSecs} s)`;
+}
+
+function restartsText(status: InstanceStatus): string {
+  if (!status.supervised) return "n/a (daemon.auto_restart = false)";
+  return status.lastRestart === undefined
+    ? String(status.restarts)
+    : `${status.restarts} (last: ${status.lastRestart})`;
 }
 
 function formatUptime(secs: number): string {

@@ -32,8 +32,33 @@ export function notifyStarter(message: ReadyMessage): void {
   }
 }
 
-/** A ready daemon process stops writing into the starter's pipes (they go to the daemon's target). */
+let detached = false;
+
+/** True when this process runs as a daemon (`start --daemon`, or a worker of such a supervisor). */
+export function isDaemon(): boolean {
+  return process.env[DAEMON_STDIO_ENV] !== undefined;
+}
+
+/**
+ * A ready daemon process stops writing into the starter's pipes: they go to the daemon's log
+ * file (/dev/null only when that cannot be opened).
+ */
 export function detachStdio(): void {
   const target = process.env[DAEMON_STDIO_ENV];
-  if (target !== undefined) redirectStdio(target);
+  if (target === undefined) return;
+  detached = true;
+  pointStdioAt(target);
+}
+
+/** After detaching, a daemon's stdout/stderr follow its log file (a rotation, reopen or reload opened `path`). */
+export function stdioFollows(path: string): void {
+  if (detached) pointStdioAt(path);
+}
+
+function pointStdioAt(path: string): void {
+  try {
+    redirectStdio(path);
+  } catch {
+    redirectStdio("/dev/null");
+  }
 }

@@ -16,14 +16,18 @@ export interface WorkerExit {
   uptimeMs: number;
   /** The supervisor asked it to stop (stop, SIGTERM/SIGINT/SIGQUIT forwarded). */
   requested: boolean;
+  /** The supervisor killed it for not answering the heartbeat, this long after its last answer. */
+  hungMs?: number;
 }
 
 export type RestartDecision =
   | { action: "exit"; code: number; reason: string }
   | { action: "restart"; attempt: number; delayMs: number; reason: string };
 
-/** "exit code 3" or "signal SIGKILL": how a worker ended, for log lines. */
-export function describeExit(exit: Pick<WorkerExit, "code" | "signal">): string {
+/** "exit code 3", "signal SIGKILL", or why the supervisor killed it: how a worker ended, for log lines. */
+export function describeExit(exit: Pick<WorkerExit, "code" | "signal" | "hungMs">): string {
+  if (exit.hungMs !== undefined)
+    return `no answer to the heartbeat for ${Math.round(exit.hungMs / 1000)} s: killed with SIGKILL`;
   return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
 }
 

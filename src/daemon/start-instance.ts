@@ -2,12 +2,14 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ConfigSource } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
-import { ExitCode, NorcError } from "../errors.ts";
+import { ExitCode, errorMessage, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
+import { SUPERVISOR_TARGET } from "../log/format-line.ts";
 import type { Logger } from "../log/logger.ts";
 import { errnoText } from "../util/errno.ts";
 import type { StartRecord } from "./control-protocol.ts";
 import { type ControlServer, tryStartControlServer } from "./control-server.ts";
+import { processLoggerSetup } from "./daemon-log.ts";
 import { supervisorControl, workerControl } from "./instance-control.ts";
 import { acquireInstanceLock } from "./instance-lock.ts";
 import { instancePaths } from "./instance-paths.ts";
@@ -16,7 +18,8 @@ import { notifyStarter, READY_FD_ENV } from "./readiness.ts";
 import { STABLE_UPTIME_MS } from "./restart-policy.ts";
 import { Supervisor } from "./supervisor.ts";
 import { runWorker } from "./worker.ts";
-import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
+import { becomeWorkerIdentity, createOwnedDirectories, workerIdentity } from "./worker-identity.ts";
+import { WORKER_CWD_ENV } from "./worker-ipc.ts";
 
 /** Signals the supervisor forwards to its worker. */
 const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1"];
@@ -29,6 +32,8 @@ const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "
  */
 export async function runInstance(config: Config, source: ConfigSource, start: StartRecord): Promise<number> {
   const paths = instancePaths(config.daemon.pid_file);
+  const identity = workerIdentity(config);
+  createOwnedDirectories(config, identity);
   const lock = takeLock(paths.pidFile, paths.lockFile);
   if (!lock.acquired) {
     throw new NorcError(
@@ -49,18 +54,17 @@ export async function runInstance(config: Config, source: ConfigSource, start: S
     const startedAtMs = Date.now();
     if (config.daemon.auto_restart) {
       return await runSupervised(config, start, (supervisor, logger) => {
-        const handler = supervisorControl(supervisor, start, startedAtMs, logger);
+        const handler = supervisorControl(supervisor, { start, startedAtMs, logger });
         control = tryStartControlServer(paths.endpoint, handler);
       });
     }
-    const identity = workerIdentity(config);
     return await runWorker({
       source,
       loaded: { config, file: start.configFile },
       onReady(listen, handle, admin, logger) {
         control = tryStartControlServer(
           paths.endpoint,
-          workerControl(handle, admin, start, startedAtMs, logger),
+          workerControl(handle, admin, { start, startedAtMs, logger }),
         );
         becomeWorkerIdentity(config, identity, logger);
         notifyStarter({ ok: true, pid: process.pid, listen });
@@ -91,8 +95,10 @@ async function runSupervised(
   start: StartRecord,
   onFirstReady: (supervisor: Supervisor, logger: Logger) => void,
 ): Promise<number> {
-  const logger = createLogger({ ...logOptionsFromConfig(config), rotation: false });
-  const env = { ...process.env };
+  // The worker rotates the file both write; the supervisor's lines follow it and say who wrote them.
+  const setup = processLoggerSetup(config, { target: SUPERVISOR_TARGET, followRotation: true });
+  const logger = createLogger({ ...logOptionsFromConfig(config), rotation: false }, setup);
+  const env: Record<string, string | undefined> = { ...process.env, [WORKER_CWD_ENV]: start.cwd };
   delete env[READY_FD_ENV];
   const supervisor: Supervisor = new Supervisor({
     args: start.argv,
@@ -107,12 +113,17 @@ async function runSupervised(
       onFirstReady(supervisor, logger);
       notifyStarter({ ok: true, pid: process.pid, listen });
     },
+    onLogOptions(options) {
+      try {
+        logger.configure({ ...options, rotation: false });
+      } catch (error) {
+        logger.error(`cannot follow the worker's new log settings: ${errorMessage(error)}`);
+      }
+    },
   });
   const listeners = FORWARDED.map((signal) => {
-    const listener = () => {
-      if (signal === "SIGUSR1") logger.reopen();
-      supervisor.forward(signal);
-    };
+    // SIGUSR1 too: the worker reopens (as its user) and the supervisor's lines follow the fresh file.
+    const listener = () => supervisor.forward(signal);
     process.on(signal, listener);
     return [signal, listener] as const;
   });

@@ -1,12 +1,18 @@
 import type { ConfigSource } from "../config/load-config.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { errorMessage, NorcError } from "../errors.ts";
+import { logOptionsFromConfig } from "../log/create-logger.ts";
 import type { ServerHandle } from "../server/server-handle.ts";
 import { detachStdio } from "./readiness.ts";
 import { runWorker } from "./worker.ts";
 import type { WorkerAdmin } from "./worker-admin.ts";
 import { becomeWorkerIdentity, workerIdentity } from "./worker-identity.ts";
-import { WORKER_RESTARTS_ENV, type WorkerMessage, type WorkerRequest } from "./worker-ipc.ts";
+import {
+  WORKER_RESTARTS_ENV,
+  type WorkerHeartbeat,
+  type WorkerMessage,
+  type WorkerRequest,
+} from "./worker-ipc.ts";
 
 /**
  * The server process under the supervisor: binds, drops privileges, reports ready over IPC, answers
@@ -21,15 +27,24 @@ export async function runSupervisedWorker(source: ConfigSource): Promise<number>
     restarts: Number.isInteger(restarts) && restarts > 0 ? restarts : 0,
     onReady(listen, handle, admin, logger) {
       becomeWorkerIdentity(config, identity, logger);
-      process.on("message", (message: WorkerRequest) => void answer(message, handle, admin));
+      process.on(
+        "message",
+        (message: WorkerRequest | WorkerHeartbeat) => void answer(message, handle, admin),
+      );
       process.on("disconnect", () => void handle.shutdown("graceful"));
       detachStdio();
       send({ type: "ready", listen });
     },
+    onReloaded: (next) => send({ type: "logging", options: logOptionsFromConfig(next) }),
   });
 }
 
-async function answer(request: WorkerRequest, handle: ServerHandle, admin: WorkerAdmin): Promise<void> {
+async function answer(
+  request: WorkerRequest | WorkerHeartbeat,
+  handle: ServerHandle,
+  admin: WorkerAdmin,
+): Promise<void> {
+  if (request?.type === "heartbeat") return send({ type: "heartbeat", seq: request.seq });
   if (request?.type !== "request") return;
   try {
     send({ type: "reply", id: request.id, result: await answerOf(request, handle, admin) });

@@ -20,3 +20,11 @@ export const RELOAD_REPLY_MS = 60_000;
 export const WORKER_REPLY_MS = 30_000;
 /** `start --daemon` waits this long for the child to say it listens (TLS generation included). */
 export const READY_WAIT_MS = 120_000;
+/**
+ * The supervisor's heartbeat to its worker over IPC: one every HEARTBEAT_INTERVAL_MS; a worker that
+ * leaves HEARTBEAT_MISSED_LIMIT in a row unanswered (about 10 s: stopped, or its event loop wedged)
+ * is killed and restarted under daemon.max_restarts. Counted in beats, not wall time, so a pause of
+ * the whole machine (both processes) counts as one miss at most.
+ */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+export const HEARTBEAT_MISSED_LIMIT = 5;

@@ -1,4 +1,3 @@
-import type { ConfigSource } from "../config/load-config.ts";
 import { loadConfig } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
@@ -17,6 +16,7 @@ import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
 /** How old the store figures on /metrics may be. */
 const STORE_METRICS_MAX_AGE_MS = 5_000;
 
+import type { WorkerOptions } from "./worker.ts";
 import { type WorkerAdmin, workerAdmin } from "./worker-admin.ts";
 
 /**
@@ -34,9 +34,8 @@ export class WorkerParts {
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
-    private readonly source: ConfigSource,
-    /** Worker restarts by the supervisor before this process (for /metrics). */
-    private readonly restarts = 0,
+    /** The worker's source, restart count (for /metrics) and reload listener. */
+    private readonly options: Pick<WorkerOptions, "source" | "restarts" | "onReloaded">,
   ) {}
 
   /** The parts for startParts, in start order. */
@@ -90,10 +89,13 @@ export class WorkerParts {
       config,
       logger,
       sessionFactory: createSessionFactory(identity, { track: (work) => tracker.track(work) }),
-      reloadConfig: async () => (await loadConfig(this.source)).config,
-      onReload: (next) => this.applyStorage(next),
+      reloadConfig: async () => (await loadConfig(this.options.source)).config,
+      onReloaded: (next) => {
+        this.applyStorage(next);
+        this.options.onReloaded?.(next);
+      },
       metricsExtra: () => this.storeMetricsNow(),
-      restarts: this.restarts,
+      restarts: this.options.restarts,
     });
   }
 

@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ServerHandle } from "../server/server-handle.ts";
 
@@ -29,10 +30,16 @@ export function installWorkerSignals(): WorkerSignals {
   const act = (signal: Signal) => {
     if (target === undefined) return void early.push(signal);
     const { handle, logger } = target;
-    if (signal === "SIGHUP") return void handle.reload();
+    if (signal === "SIGHUP") {
+      // A rejected reload is logged by the server; anything else is still said, never unhandled.
+      return void handle
+        .reload()
+        .catch((error) => logger.error(`SIGHUP: reload failed: ${errorMessage(error)}`));
+    }
     if (signal === "SIGUSR1") {
-      logger.reopen();
-      return logger.info("SIGUSR1: log file reopened");
+      const problem = logger.reopen();
+      if (problem === undefined) return logger.info("SIGUSR1: log file reopened");
+      return logger.error(`SIGUSR1: ${problem}`);
     }
     const now = signal === "SIGQUIT" || (signal === "SIGINT" && shuttingDown);
     if (shuttingDown && !now)

@@ -1,11 +1,14 @@
+import { daemonUserWarnings } from "../config/check-daemon-user.ts";
 import type { ConfigSource, LoadedConfig } from "../config/load-config.ts";
 import { checkConfigFiles, loadConfig } from "../config/load-config.ts";
+import type { Config } from "../config/schema.ts";
 import { ExitCode, errorMessage, NorcError } from "../errors.ts";
 import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Server } from "../server/server.ts";
 import type { ListenInfo, ServerHandle } from "../server/server-handle.ts";
 import { type StartedParts, startParts } from "../util/lifecycle.ts";
+import { processLoggerSetup } from "./daemon-log.ts";
 import type { WorkerAdmin } from "./worker-admin.ts";
 import { WorkerParts } from "./worker-parts.ts";
 import { installWorkerSignals } from "./worker-signals.ts";
@@ -25,6 +28,8 @@ export interface WorkerOptions {
     admin: WorkerAdmin,
     logger: Logger,
   ) => void | Promise<void>;
+  /** Called after each applied reload with the config now in force (a supervisor follows its log settings). */
+  onReloaded?: (config: Config) => void;
 }
 
 /**
@@ -37,13 +42,14 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   const signals = installWorkerSignals();
   try {
     const loaded = options.loaded ?? (await loadConfig(options.source));
-    const logger = createLogger(logOptionsFromConfig(loaded.config));
+    const logger = createLogger(logOptionsFromConfig(loaded.config), processLoggerSetup(loaded.config));
     logger.info(
       loaded.file === undefined
         ? "no configuration file: using the built-in defaults"
         : `configuration loaded from ${loaded.file}`,
     );
-    const parts = new WorkerParts(loaded.config, logger, options.source, options.restarts);
+    for (const line of daemonUserWarnings(loaded.config, loaded.file)) logger.warn(line);
+    const parts = new WorkerParts(loaded.config, logger, options);
     let started: StartedParts;
     try {
       if (options.loaded === undefined) {

@@ -3,7 +3,7 @@ import type { Config, LogFormat, LogLevel } from "../config/schema.ts";
 import { type FileRotation, FileSink } from "./file-sink.ts";
 import { formatLine } from "./format-line.ts";
 import type { LogSink } from "./log-sink.ts";
-import type { LogFields, Logger, LogOptions } from "./logger.ts";
+import type { LogFields, Logger, LoggerSetup, LogOptions } from "./logger.ts";
 import { StdoutSink } from "./stdout-sink.ts";
 
 /** Our levels as consola levels (a message is written when its level <= the configured one). */
@@ -26,14 +26,17 @@ export function logOptionsFromConfig(config: Config): LogOptions {
   };
 }
 
-/** The process logger: one consola instance whose reporter formats lines and hands them to a sink. */
-export function createLogger(options: LogOptions): Logger {
+/**
+ * The process logger: one consola instance whose reporter formats lines and hands them to a sink.
+ * `setup` is what the process's role decides (target, a daemon's default file); reload keeps it.
+ */
+export function createLogger(options: LogOptions, setup: LoggerSetup = {}): Logger {
   let format: LogFormat = options.format;
-  let sink: LogSink = openSink(options);
+  let sink: LogSink = openSink(options, setup);
   const consola = createConsola({
     level: CONSOLA_LEVELS[options.level],
     throttle: 0,
-    reporters: [{ log: (entry) => sink.write(formatLine(format, toEntry(entry))) }],
+    reporters: [{ log: (entry) => sink.write(formatLine(format, toEntry(entry, setup.target))) }],
   });
   const emit = (level: LogLevel) => (message: string, fields?: LogFields) => {
     if (fields === undefined) consola[level](message);
@@ -46,7 +49,7 @@ export function createLogger(options: LogOptions): Logger {
     warn: emit("warn"),
     error: emit("error"),
     configure(next) {
-      sink = switchSink(sink, next);
+      sink = switchSink(sink, next, setup);
       format = next.format;
       consola.level = CONSOLA_LEVELS[next.level];
     },
@@ -56,15 +59,16 @@ export function createLogger(options: LogOptions): Logger {
       openLoggers.delete(logger);
       sink.close();
     },
+    destination: () => (sink instanceof FileSink ? sink.path : undefined),
   };
   hookExit();
   openLoggers.add(logger);
   return logger;
 }
 
-function toEntry(entry: LogObject) {
+function toEntry(entry: LogObject, target: string | undefined) {
   const [message, fields] = entry.args as [string, LogFields | undefined];
-  return { date: entry.date, level: entry.type as LogLevel, message: String(message), fields };
+  return { date: entry.date, level: entry.type as LogLevel, message: String(message), fields, target };
 }
 
 function rotationOf(options: LogOptions): FileRotation {
@@ -75,18 +79,24 @@ function rotationOf(options: LogOptions): FileRotation {
   };
 }
 
-function openSink(options: LogOptions): LogSink {
-  return options.file === undefined ? new StdoutSink() : new FileSink(options.file, rotationOf(options));
+function openSink(options: LogOptions, setup: LoggerSetup): LogSink {
+  const file = options.file ?? setup.defaultFile;
+  if (file === undefined) return new StdoutSink();
+  return new FileSink(file, rotationOf(options), {
+    followRotation: setup.followRotation,
+    onOpened: setup.onFileOpened,
+  });
 }
 
 /** The sink for `next`: the same one (new rotation limits) when the destination is unchanged. */
-function switchSink(current: LogSink, next: LogOptions): LogSink {
-  if (current instanceof FileSink && current.path === next.file) {
+function switchSink(current: LogSink, next: LogOptions, setup: LoggerSetup): LogSink {
+  const file = next.file ?? setup.defaultFile;
+  if (current instanceof FileSink && current.path === file) {
     current.rotation = rotationOf(next);
     return current;
   }
-  if (current instanceof StdoutSink && next.file === undefined) return current;
-  const opened = openSink(next);
+  if (current instanceof StdoutSink && file === undefined) return current;
+  const opened = openSink(next, setup);
   current.close();
   return opened;
 }

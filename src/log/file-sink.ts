@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { ExitCode, NorcError } from "../errors.ts";
 import { BATCH_HIGH_WATER_BYTES, BatchTimer } from "./batch-timer.ts";
@@ -14,6 +14,14 @@ export interface FileRotation {
   maxFiles: number;
 }
 
+/** How a sink behaves beside other writers of the same file. */
+export interface FileSinkHooks {
+  /** Another process rotates and reopens this file: before each write, follow the path to its fresh file. */
+  followRotation?: boolean;
+  /** Called with the path after each successful open (the first one included). */
+  onOpened?: (path: string) => void;
+}
+
 /** Opens (creating dirs 0750 and the file 0640) `path` for appending; a NorcError says what to fix. */
 function openLogFile(path: string): number {
   try {
@@ -27,7 +35,10 @@ function openLogFile(path: string): number {
   }
 }
 
-/** Lines appended to a file in batches; rolls the file before a write would pass `maxBytes`. */
+/**
+ * Lines appended to a file in batches; rolls the file before a write would pass `maxBytes`. The
+ * size counts what others append too (a supervisor, stderr): it is read from the file at each batch.
+ */
 export class FileSink implements LogSink {
   private fd: number;
   private size: number;
@@ -39,14 +50,17 @@ export class FileSink implements LogSink {
   constructor(
     readonly path: string,
     public rotation: FileRotation,
+    private readonly hooks: FileSinkHooks = {},
   ) {
     this.fd = openLogFile(path);
     this.size = fstatSync(this.fd).size;
+    hooks.onOpened?.(path);
   }
 
   write(line: string): void {
     if (this.closed) return;
     const bytes = Buffer.byteLength(line);
+    if (this.pending.length === 0) this.size = this.currentSize();
     const planned = this.size + this.pendingBytes;
     if (this.rotation.enabled && planned > 0 && planned + bytes > this.rotation.maxBytes) {
       this.flush();
@@ -64,6 +78,10 @@ export class FileSink implements LogSink {
     const data = Buffer.from(this.pending.join(""));
     this.pending = [];
     this.pendingBytes = 0;
+    if (this.hooks.followRotation && this.renamedAway()) {
+      const problem = this.openAgain();
+      if (problem !== undefined) reportLogFailure(problem);
+    }
     try {
       this.size += writeFully(this.fd, data, true);
     } catch (error) {
@@ -71,20 +89,11 @@ export class FileSink implements LogSink {
     }
   }
 
-  /** Opens the path anew (after logrotate renamed it); on failure keeps writing to the old file. */
-  reopen(): void {
-    if (this.closed) return;
+  /** Opens the path anew (after logrotate renamed it); on failure keeps writing to the old file and says why. */
+  reopen(): string | undefined {
+    if (this.closed) return undefined;
     this.flush();
-    let fd: number;
-    try {
-      fd = openLogFile(this.path);
-    } catch (error) {
-      reportLogFailure(`${errorText(error)}; still writing to the previous file`);
-      return;
-    }
-    closeSync(this.fd);
-    this.fd = fd;
-    this.size = fstatSync(fd).size;
+    return this.openAgain();
   }
 
   close(): void {
@@ -94,12 +103,51 @@ export class FileSink implements LogSink {
     closeSync(this.fd);
   }
 
+  /** Swaps in a fresh descriptor for the path; on failure keeps the old one and returns why. */
+  private openAgain(): string | undefined {
+    let fd: number;
+    try {
+      fd = openLogFile(this.path);
+    } catch (error) {
+      return `${errorText(error)}; still writing to the previous file`;
+    }
+    closeSync(this.fd);
+    this.fd = fd;
+    this.size = fstatSync(fd).size;
+    this.hooks.onOpened?.(this.path);
+    return undefined;
+  }
+
+  /** The file's size now (others may have appended since our last write). */
+  private currentSize(): number {
+    try {
+      return fstatSync(this.fd).size;
+    } catch {
+      return this.size;
+    }
+  }
+
+  /**
+   * True when the path names another file than the one we write (the other writer rotated and
+   * opened a fresh one). A missing path is not followed: that writer creates it, as its own user.
+   */
+  private renamedAway(): boolean {
+    try {
+      const atPath = statSync(this.path);
+      const ours = fstatSync(this.fd);
+      return atPath.ino !== ours.ino || atPath.dev !== ours.dev;
+    } catch {
+      return false;
+    }
+  }
+
   private rotate(): void {
     try {
       rotateFiles(this.path, this.rotation.maxFiles);
     } catch (error) {
       reportLogFailure(`cannot rotate log file "${this.path}" (${errorText(error)})`);
     }
-    this.reopen();
+    const problem = this.reopen();
+    if (problem !== undefined) reportLogFailure(problem);
   }
 }

@@ -4,8 +4,8 @@ export interface LogSink {
   write(line: string): void;
   /** Writes everything queued now, synchronously. */
   flush(): void;
-  /** Closes and reopens the destination by path (a no-op for stdout). */
-  reopen(): void;
+  /** Closes and reopens the destination by path (a no-op for stdout); returns the problem if it failed. */
+  reopen(): string | undefined;
   /** Flushes and releases the destination. */
   close(): void;
 }

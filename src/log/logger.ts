@@ -16,6 +16,18 @@ export interface LogOptions {
   maxSizeBytes?: number;
 }
 
+/** What a process's role decides about its logger (not config: a reload keeps it). */
+export interface LoggerSetup {
+  /** The `target` of every line; default LOG_TARGET. */
+  target?: string;
+  /** Where lines go while logging.file is unset (a daemon's default log file); default stdout. */
+  defaultFile?: string;
+  /** Another process rotates the file: reopen the path whenever it names another file than ours. */
+  followRotation?: boolean;
+  /** Called with the path each time a log file is opened (a daemon points its stderr there too). */
+  onFileOpened?: (path: string) => void;
+}
+
 /** The one logger of a process (consola behind it). Writes are buffered; `flush` is synchronous. */
 export interface Logger {
   trace(message: string, fields?: LogFields): void;
@@ -25,10 +37,12 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** Apply new options live (reload): level, format, file. */
   configure(options: LogOptions): void;
-  /** Close and reopen the log file (SIGUSR1, logrotate). */
-  reopen(): void;
+  /** Close and reopen the log file (SIGUSR1, logrotate); the problem when it failed (still on the old file). */
+  reopen(): string | undefined;
   /** Write everything buffered now, synchronously: safe right before process.exit. */
   flush(): void;
   /** Flush and release the file. */
   close(): void;
+  /** The log file lines go to now; undefined = standard output. */
+  destination(): string | undefined;
 }

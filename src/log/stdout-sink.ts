@@ -30,7 +30,7 @@ export class StdoutSink implements LogSink {
     this.drain(true);
   }
 
-  reopen(): void {
+  reopen(): undefined {
     this.flush();
   }
 

@@ -26,8 +26,8 @@ export interface ServerOptions {
   sessionFactory?: SessionFactory;
   /** Re-reads the same source (file, env, flags); throws NorcError listing every problem. */
   reloadConfig: () => Promise<Config>;
-  /** Told of each config a reload applied, for the parts the server does not own (the store). */
-  onReload?: (config: Config) => void;
+  /** Called after each applied reload with the config now in force (the store, the supervisor's log). */
+  onReloaded?: (config: Config) => void;
   /** Metric families of the parts the server does not own, rendered per scrape. */
   metricsExtra?: () => string;
   /** Worker restarts by the auto_restart supervisor before this process (for /metrics). */
@@ -151,6 +151,7 @@ export class Server implements ServerHandle {
       plan = planReload(this.current.config, loaded);
       next = Generation.build(plan.config, this.runtime);
       next.start(this.current);
+      this.applyLogOptions(next);
     } catch (error) {
       const problems = errorMessage(error)
         .split("\n")
@@ -162,6 +163,16 @@ export class Server implements ServerHandle {
     return this.swap(next, plan);
   }
 
+  /** Switches the log to `next`'s settings; a destination that cannot be opened undoes `next.start`. */
+  private applyLogOptions(next: Generation): void {
+    try {
+      this.options.logger.configure(logOptionsFromConfig(next.config));
+    } catch (error) {
+      next.stop(this.current);
+      throw error;
+    }
+  }
+
   private swap(next: Generation, plan: ReturnType<typeof planReload>): ReloadOutcome {
     const { logger } = this.options;
     const { changed, restartKeys } = plan;
@@ -169,13 +180,13 @@ export class Server implements ServerHandle {
       changed.push("tls (certificate files)");
     }
     const previous = this.current;
-    logger.configure(logOptionsFromConfig(next.config));
     this.registry.limits = next.limits;
     this.current = next;
     previous.stop(next);
-    this.options.onReload?.(next.config);
+    this.options.onReloaded?.(next.config);
     if (next.newListener) logger.info(listeningLine(next.activeListener));
     this.stats.reloadsOk++;
+    this.options.onReloaded?.(next.config);
     logger.info(
       `configuration reloaded: ${changed.length === 0 ? "nothing changed" : `changed ${changed.join(", ")}`}`,
     );

@@ -23,6 +23,27 @@ export function lookupGroup(name: string): number | undefined {
   return integer(dscl.split(":")[1] ?? "");
 }
 
+/**
+ * The supplementary groups `initgroups` gives `name` (ids of every group listing it), from
+ * `id -G`, else /etc/group; [] when unknown.
+ */
+export function lookupGroups(name: string): number[] {
+  const fromId = commandOutput(["id", "-G", name]).trim().split(/\s+/).filter(Boolean).map(Number);
+  if (fromId.length > 0 && fromId.every(Number.isInteger)) return fromId;
+  let text = "";
+  try {
+    text = readFileSync("/etc/group", "utf8");
+  } catch {
+    return [];
+  }
+  const ids: number[] = [];
+  for (const line of text.split("\n")) {
+    const fields = line.split(":");
+    if ((fields[3] ?? "").split(",").includes(name)) ids.push(Number(fields[2]));
+  }
+  return ids.filter(Number.isInteger);
+}
+
 function etcEntry(path: string, name: string): string[] | undefined {
   let text = "";
   try {

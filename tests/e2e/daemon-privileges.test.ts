@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { chmodSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, cleanEnv, freePort } from "../helpers/binary.ts";
 import {
@@ -34,6 +34,12 @@ function groupsOf(pid: number): { gid: number; groups: number[] } {
   return { gid, groups };
 }
 
+/** An instance config for daemon.user: its log in a directory the server creates (and gives to the user). */
+function userConfig(dir: string, port: number, extra: string): void {
+  const path = writeInstanceConfig(dir, port, extra);
+  writeFileSync(path, readFileSync(path, "utf8").replace("./server.log", "./logs/server.log"));
+}
+
 /** Port 443 on 127.0.0.1 is free for the test (nothing else on this machine listens there). */
 const port443Free = isRoot && !(await accepts(443));
 
@@ -42,7 +48,8 @@ test.skipIf(!port443Free || process.platform !== "linux")(
   async () => {
     const dir = { path: instanceDir("norc-priv-") };
     try {
-      writeInstanceConfig(dir.path, 443, 'user = "nobody"\n');
+      chmodSync(dir.path, 0o755); // nobody must reach data_dir and the log after the switch
+      userConfig(dir.path, 443, 'user = "nobody"\n');
       const started = await cli(dir.path, "start", "-d");
       expect(started.stderr).toContain("listening on 127.0.0.1:443");
       expect(started.exitCode).toBe(0);
@@ -64,7 +71,8 @@ test.skipIf(!isRoot || process.platform !== "linux")(
     const dir = { path: instanceDir("norc-priv-") };
     try {
       const port = await freePort();
-      writeInstanceConfig(dir.path, port, 'user = "nobody"\nauto_restart = true\n');
+      chmodSync(dir.path, 0o755); // nobody must reach data_dir and the log after the switch
+      userConfig(dir.path, port, 'user = "nobody"\nauto_restart = true\n');
       expect((await cli(dir.path, "start", "-d")).exitCode).toBe(0);
       const status = JSON.parse((await cli(dir.path, "status", "--json")).stdout);
       expect(uidOf(status.worker_pid)).toBe(nobodyUid);
@@ -72,7 +80,6 @@ test.skipIf(!isRoot || process.platform !== "linux")(
       expect(groupsOf(status.worker_pid)).toEqual({ gid: nobodyGid, groups: [nobodyGid] });
       expect(uidOf(status.pid)).toBe(0);
       // The worker (nobody) cannot write beside root's PID file: a reload must still apply.
-      chmodSync(dir.path, 0o755);
       const config = join(dir.path, "config.toml");
       await Bun.write(
         config,

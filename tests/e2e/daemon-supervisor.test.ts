@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import {
@@ -121,6 +121,41 @@ describe("a hung worker", () => {
   }, 60_000);
 });
 
+describe("the heartbeat", () => {
+  test("a stopped worker is reported as not answering, then killed and restarted; status says why", async () => {
+    await withInstance("norc-supervisor-", async (dir, port) => {
+      writeInstanceConfig(dir, port, SUPERVISED);
+      expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
+      const before = await statusJson(dir);
+      process.kill(before.worker_pid, "SIGSTOP");
+      const silent = async () =>
+        (await cli(dir, "status")).stdout.includes("heartbeat:   NO ANSWER from the worker");
+      expect(await eventually(silent, 15_000)).toBe(true);
+      expect(JSON.parse((await cli(dir, "status", "--json")).stdout).worker_responding).toBe(false);
+      // about 10 s without an answer, then SIGKILL, restart_cooldown_secs, a new worker
+      const replaced = async () => {
+        const now = await statusJson(dir).catch(() => undefined);
+        return (now?.worker_pid ?? before.worker_pid) !== before.worker_pid && (await accepts(port));
+      };
+      expect(await eventually(replaced, 30_000)).toBe(true);
+      expect(isRunning(before.worker_pid)).toBe(false);
+      const json = JSON.parse((await cli(dir, "status", "--json")).stdout);
+      expect(json).toMatchObject({ restarts: 1, worker_responding: true, pid: before.pid });
+      expect(json.last_restart).toContain("no answer to the heartbeat");
+      const text = (await cli(dir, "status")).stdout;
+      expect(text).toContain("heartbeat:   the worker answers");
+      expect(text).toContain(
+        "restarts:    1 (last: worker ended unexpectedly (no answer to the heartbeat for",
+      );
+      const log = readFileSync(join(dir, "server.log"), "utf8");
+      expect(log).toContain(`worker (pid ${before.worker_pid}) has not answered the heartbeat`);
+      expect(log).toContain("restart 1 of 2");
+      expect((await cli(dir, "stop")).exitCode).toBe(0);
+      expect(instanceProcesses(dir)).toEqual([]);
+    });
+  }, 60_000);
+});
+
 describe.each([
   ["without a supervisor", ""],
   ["with a supervisor", SUPERVISED],
@@ -148,6 +183,28 @@ describe.each([
       expect(applied.stdout).toContain("reload applied: changed logging.level");
       expect((await cli(dir, "stop")).exitCode).toBe(0);
       expect((await cli(dir, "reload")).exitCode).toBe(7);
+    });
+  }, 60_000);
+});
+
+describe("auto_restart with daemon.working_dir and a relative -c", () => {
+  test("the worker finds the config the start resolved, before and after a restart, and reloads it", async () => {
+    await withInstance("norc-supervisor-", async (dir, port) => {
+      writeInstanceConfig(dir, port, `${SUPERVISED}working_dir = "./work"\n`);
+      mkdirSync(join(dir, "work"));
+      const started = await cli(dir, "start", "-d", "-c", "config.toml");
+      expect(started.stderr).toContain(`listening on 127.0.0.1:${port}`);
+      expect(started.exitCode).toBe(0);
+      const before = await statusJson(dir);
+      process.kill(before.worker_pid, "SIGKILL");
+      const replaced = async () => {
+        const now = await statusJson(dir).catch(() => undefined);
+        return (now?.worker_pid ?? before.worker_pid) !== before.worker_pid && (await accepts(port));
+      };
+      expect(await eventually(replaced, 10_000)).toBe(true);
+      expect((await cli(dir, "reload", "-c", "config.toml")).exitCode).toBe(0);
+      expect(existsSync(join(dir, "work/data"))).toBe(false);
+      expect((await cli(dir, "stop", "-c", "config.toml")).exitCode).toBe(0);
     });
   }, 60_000);
 });

@@ -14,7 +14,8 @@ export function memoryLogger(): Logger & { lines: string[] } {
     warn: at("WARN"),
     error: at("ERROR"),
     configure() {},
-    reopen() {},
+    reopen: () => undefined,
+    destination: () => undefined,
     flush() {},
     close() {},
   };

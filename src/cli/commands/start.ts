@@ -2,13 +2,14 @@ import { defineCommand } from "citty";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { norcVariables } from "../../config/env-overrides.ts";
 import { checkConfigFiles, loadConfig } from "../../config/load-config.ts";
+import { daemonLogFile } from "../../daemon/daemon-log.ts";
 import { startDetached } from "../../daemon/detach.ts";
 import { formatListen } from "../../daemon/instance-report.ts";
 import { hasReadinessChannel } from "../../daemon/readiness.ts";
 import { withoutDaemonFlag } from "../../daemon/self-command.ts";
 import { runInstance } from "../../daemon/start-instance.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
-import { say, warn } from "../output.ts";
+import { say } from "../output.ts";
 
 export default defineCommand({
   meta: {
@@ -38,20 +39,23 @@ export default defineCommand({
         ExitCode.usage,
       );
     }
+    const logFile = daemonLogFile(loaded.config);
     if (loaded.config.logging.file === undefined) {
-      warn("logging.file is not set: the daemon's log lines are discarded (set logging.file to keep them)");
+      say(`logging.file is not set: the daemon logs to ${logFile}`);
     }
     const result = await startDetached({
       args: start.argv,
       cwd: source.cwd,
       env: process.env,
-      stdioTarget: "/dev/null",
+      stdioTarget: logFile,
     });
     if (!result.ok) {
       say(result.message);
       return result.code;
     }
-    say(`norc-server started (pid ${result.pid}), listening on ${formatListen(result.listen)}`);
+    say(
+      `norc-server started (pid ${result.pid}), listening on ${formatListen(result.listen)}; log: ${logFile}`,
+    );
     return ExitCode.ok;
   },
 });

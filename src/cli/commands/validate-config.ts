@@ -1,10 +1,11 @@
 import { defineCommand } from "citty";
+import { daemonUserWarnings } from "../../config/check-daemon-user.ts";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { describeConfig } from "../../config/describe-config.ts";
 import { checkConfigFiles, loadConfig } from "../../config/load-config.ts";
 import { printConfig } from "../../config/print-config.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
-import { print } from "../output.ts";
+import { print, warn } from "../output.ts";
 
 export default defineCommand({
   meta: {
@@ -38,6 +39,7 @@ export default defineCommand({
     }
     const verdict = `${name}: OK: ${describeConfig(config)}`;
     print(args.print ? printConfig(config, origins ?? {}, verdict) : verdict);
+    for (const line of daemonUserWarnings(config, file)) warn(line);
     return ExitCode.ok;
   },
 });

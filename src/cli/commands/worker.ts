@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { runSupervisedWorker } from "../../daemon/supervised-worker.ts";
+import { WORKER_CWD_ENV } from "../../daemon/worker-ipc.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
 
 /** The supervisor's worker process (`daemon.auto_restart`): not for users, so hidden from --help. */
@@ -19,6 +20,8 @@ export default defineCommand({
       );
     }
     process.umask(0o027);
-    return await runSupervisedWorker(configSourceFromArgs(args));
+    const startCwd = process.env[WORKER_CWD_ENV] ?? process.cwd();
+    delete process.env[WORKER_CWD_ENV];
+    return await runSupervisedWorker(configSourceFromArgs(args, startCwd));
   },
 });

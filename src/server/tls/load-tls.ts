@@ -4,6 +4,7 @@ import { readTlsFiles } from "../../config/check-tls.ts";
 import type { Config } from "../../config/schema.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
 import type { Logger } from "../../log/logger.ts";
+import { lookupGroup, lookupUser } from "../../util/accounts.ts";
 import { ensureDefaultCertificate } from "./default-certificate.ts";
 
 /** Everything a TLS listener needs, read and checked once (start-up and each reload). */
@@ -33,6 +34,7 @@ export function loadTls(config: Config, logger: Logger): TlsMaterial {
   const base = { minVersion: tls.min_version, requireClientCerts: tls.require_client_certs };
   const files = readTlsFiles(tls);
   if (files.problems.length > 0) throw new NorcError(files.problems.join("\n"), ExitCode.config);
+  for (const line of files.kept) logger.warn(line);
   const ca = files.ca?.pem;
   const { cert, key } = files;
   if (cert === undefined || key === undefined) {
@@ -40,7 +42,7 @@ export function loadTls(config: Config, logger: Logger): TlsMaterial {
     return { ...base, ...generated, ca, generated: true };
   }
   checkValidity(cert.parsed, String(tls.cert_file), logger);
-  warnIfKeyExposed(String(tls.key_file), logger);
+  warnIfKeyExposed(String(tls.key_file), daemonGid(config), logger);
   return {
     ...base,
     cert: cert.pem,
@@ -67,10 +69,25 @@ function checkValidity(x509: X509Certificate, path: string, logger: Logger): voi
   }
 }
 
-function warnIfKeyExposed(path: string, logger: Logger): void {
+/** The group the server runs as after the switch to daemon.user, when it switches. */
+function daemonGid(config: Config): number | undefined {
+  const { user, group } = config.daemon;
+  if (user === undefined) return undefined;
+  return group === undefined ? lookupUser(user)?.gid : lookupGroup(group);
+}
+
+/** Warns about a key others can read; readable by the group daemon.user runs as is the advised setup. */
+function warnIfKeyExposed(path: string, serverGid: number | undefined, logger: Logger): void {
   if (process.platform === "win32") return;
-  const mode = statSync(path).mode & 0o777;
-  if ((mode & 0o077) !== 0) {
+  let info: ReturnType<typeof statSync>;
+  try {
+    info = statSync(path);
+  } catch {
+    return; // read a moment ago; after the switch to daemon.user its directory may not be searchable
+  }
+  const mode = info.mode & 0o777;
+  const exposed = info.gid === serverGid ? mode & 0o007 : mode & 0o077;
+  if (exposed !== 0) {
     logger.warn(
       `key_file "${path}" is readable by group or others (mode ${mode.toString(8).padStart(3, "0")}): run chmod 600 on it`,
     );

@@ -22,6 +22,16 @@ describe("decideRestart", () => {
     expect(third.decision.reason).toContain("giving up");
   });
 
+  test("a worker killed for not answering the heartbeat is restarted under the same limits, saying why", () => {
+    const hung = crash({ code: null, signal: "SIGKILL", hungMs: 10_400 });
+    const first = decideRestart(hung, 0, policy);
+    expect(first.decision).toMatchObject({ action: "restart", attempt: 1, delayMs: 1000 });
+    expect(first.decision.reason).toBe(
+      "worker ended unexpectedly (no answer to the heartbeat for 10 s: killed with SIGKILL); restart 1 of 2 in 1 s",
+    );
+    expect(decideRestart(hung, 2, policy).decision).toMatchObject({ action: "exit", code: 1 });
+  });
+
   test("a worker that was up for the stable period starts the count again", () => {
     const outcome = decideRestart(crash({ uptimeMs: 60_000 }), 2, policy);
     expect(outcome.decision).toMatchObject({ action: "restart", attempt: 1 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatLine } from "../../../src/log/format-line.ts";
+import { formatLine, SUPERVISOR_TARGET } from "../../../src/log/format-line.ts";
 
 const date = new Date("2024-01-01T12:00:00.000Z");
 const started = { date, level: "info" as const, message: "Server started" };
@@ -32,6 +32,15 @@ describe("formatLine", () => {
   test("compact is exactly the seed README line, with no timestamp", () => {
     expect(formatLine("compact", started)).toBe("INFO Server started\n");
     expect(formatLine("compact", { ...started, level: "error" })).toBe("ERROR Server started\n");
+  });
+
+  test("a supervisor line carries its own target in every format", () => {
+    const line = { ...started, message: "worker ready", target: SUPERVISOR_TARGET };
+    expect(JSON.parse(formatLine("json", line)).target).toBe("norc_server::supervisor");
+    expect(formatLine("pretty", line)).toBe(
+      "2024-01-01T12:00:00.000Z  INFO norc_server::supervisor: worker ready\n",
+    );
+    expect(formatLine("compact", line)).toBe("INFO norc_server::supervisor: worker ready\n");
   });
 
   test("json fields follow the fixed keys; a field named like a used key gets _ prefixes until free", () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../../../src/log/create-logger.ts";
 import type { Logger, LogOptions } from "../../../src/log/logger.ts";
@@ -96,6 +96,26 @@ describe("rotation", () => {
   });
 });
 
+describe("two writers of one file (supervisor and worker)", () => {
+  test("the follower moves to the fresh file after the other rotates; the rotator counts the follower's bytes", () => {
+    const { logger: worker, file, read, files } = setup({ maxSizeBytes: 40 });
+    const supervisor = createLogger(
+      { level: "info", format: "compact", file, rotation: false, maxSizeMb: 1, maxFiles: 3 },
+      { followRotation: true, target: "norc_server::supervisor" },
+    );
+    loggers.push(supervisor);
+    supervisor.info("supervisor 1"); // 42 bytes with the target
+    supervisor.flush();
+    worker.info("worker 1"); // the file already holds 42 bytes: it rolls first
+    worker.flush();
+    supervisor.info("supervisor 2");
+    supervisor.flush();
+    expect(files()).toEqual(["server.log", "server.log.1"]);
+    expect(read("server.log.1")).toBe("INFO norc_server::supervisor: supervisor 1\n");
+    expect(read("server.log")).toBe("INFO worker 1\nINFO norc_server::supervisor: supervisor 2\n");
+  });
+});
+
 describe("reopen", () => {
   test("after the file is renamed (logrotate), reopen() writes to a new file at the path", () => {
     const { logger, file, read } = setup({ rotation: false });
@@ -103,10 +123,23 @@ describe("reopen", () => {
     logger.flush();
     renameSync(file, `${file}.rotated`);
     logger.info("still old"); // buffered: goes to the renamed file, as logrotate expects before the signal
-    logger.reopen();
+    expect(logger.reopen()).toBeUndefined();
     logger.info("after");
     logger.flush();
     expect(read("server.log.rotated")).toBe("INFO before\nINFO still old\n");
     expect(read("server.log")).toBe("INFO after\n");
+  });
+
+  test("a path that cannot be opened again: reopen() says why and the lines stay in the old file", () => {
+    const { logger, file, read } = setup({ rotation: false });
+    renameSync(file, `${file}.rotated`);
+    mkdirSync(file);
+    mkdirSync(join(file, "x"));
+    const problem = logger.reopen();
+    expect(problem).toContain(`cannot open log file "${file}"`);
+    expect(problem).toContain("still writing to the previous file");
+    logger.info("kept");
+    logger.flush();
+    expect(read("server.log.rotated")).toBe("INFO kept\n");
   });
 });

@@ -116,6 +116,32 @@ test("a generation that cannot start is rolled back: the old one keeps serving, 
   ).toBe(2);
 });
 
+test("a log file the new config names but that cannot be opened: rejected and logged, the new listener released", async () => {
+  const base = memoryLogger();
+  const logger = {
+    ...base,
+    configure(options: { file?: string }) {
+      if (options.file !== undefined) throw new Error(`cannot open log file "${options.file}" (ENOENT)`);
+    },
+  };
+  const [port, moved] = [await freePort(), await freePort()];
+  let next = plainConfig(port);
+  server = Server.start({ config: next, logger, sessionFactory: echo, reloadConfig: async () => next });
+  next = plainConfig(moved);
+  next.logging.file = "/nonexistent/server.log";
+  const outcome = await server.reload();
+  expect(outcome).toEqual({
+    result: "rejected",
+    problems: ['cannot open log file "/nonexistent/server.log" (ENOENT)'],
+  });
+  expect(base.lines).toContain(
+    'ERROR reload rejected, nothing changed: cannot open log file "/nonexistent/server.log" (ENOENT)',
+  );
+  expect(server.listen.port).toBe(port);
+  expect(await refused(moved)).toBe(true);
+  expect(await echoes(await open(port), "still")).toBe("still");
+});
+
 test("an unchanged listener and metrics endpoint are taken over by the next generation, not rebound", async () => {
   const logger = memoryLogger();
   const [port, metricsPort] = [await freePort(), await freePort()];
