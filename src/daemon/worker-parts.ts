@@ -1,4 +1,4 @@
-import { loadConfig } from "../config/load-config.ts";
+import { type ConfigSource, loadConfig } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
 import { Server } from "../server/server.ts";
@@ -16,8 +16,14 @@ import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
 /** How old the store figures on /metrics may be. */
 const STORE_METRICS_MAX_AGE_MS = 5_000;
 
-import type { WorkerOptions } from "./worker.ts";
 import { type WorkerAdmin, workerAdmin } from "./worker-admin.ts";
+
+/** What the parts take from the worker's options. */
+export interface WorkerPartOptions {
+  source: ConfigSource;
+  restarts?: number;
+  onReloaded?: (config: Config) => void;
+}
 
 /**
  * The process-lifetime parts of a worker, in start order (stopped in reverse, which is the
@@ -35,7 +41,7 @@ export class WorkerParts {
     private readonly config: Config,
     private readonly logger: Logger,
     /** The worker's source, restart count (for /metrics) and reload listener. */
-    private readonly options: Pick<WorkerOptions, "source" | "restarts" | "onReloaded">,
+    private readonly options: WorkerPartOptions,
   ) {}
 
   /** The parts for startParts, in start order. */
