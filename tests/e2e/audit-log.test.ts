@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { chmodSync, readFileSync } from "node:fs";
+import { chmodSync, chownSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   cleanupInstances,
@@ -52,11 +52,13 @@ test.skipIf(!isRoot || process.platform !== "linux")(
   "the privilege drop is logged at INFO with the user, uid and gid",
   async () => {
     await withInstance("norc-audit-", async (dir, port) => {
-      chmodSync(dir, 0o755);
-      writeInstanceConfig(dir, port, 'user = "nobody"\n');
-      expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
       const uid = Number(Bun.spawnSync(["id", "-u", "nobody"]).stdout.toString());
       const gid = Number(Bun.spawnSync(["id", "-g", "nobody"]).stdout.toString());
+      // The log's directory is the user's: rotation creates files there after the switch.
+      chmodSync(dir, 0o755);
+      chownSync(dir, uid, gid);
+      writeInstanceConfig(dir, port, 'user = "nobody"\n');
+      expect((await cli(dir, "start", "-d")).exitCode).toBe(0);
       const line = `INFO norc_server: dropped root privileges: serving as user nobody (uid ${uid}, gid ${gid})`;
       expect(await eventually(() => logOf(dir).includes(line), 5000)).toBe(true);
       expect((await cli(dir, "stop")).exitCode).toBe(0);
