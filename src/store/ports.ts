@@ -43,7 +43,10 @@ export interface UnitOfWork {
 export interface MaintenanceStore {
   /** Deletes and returns up to `limit` entries with expiresAtMs <= nowMs, earliest expiry (then seq) first. */
   sweepExpired(nowMs: number, limit: number): Promise<QueueEntry[]>;
-  /** Deletes seen records older than `beforeMs` (the dedupe window has passed); returns how many. */
+  /**
+   * Deletes seen records older than `beforeMs` (the dedupe window has passed) unless their message is
+   * still in the recipient's queue, so a queued message id stays a duplicate; returns how many.
+   */
   pruneSeen(beforeMs: number): Promise<number>;
   /** Deletes contact pairs last used before `beforeMs`; returns how many pairs. */
   pruneContacts(beforeMs: number): Promise<number>;

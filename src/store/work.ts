@@ -14,8 +14,8 @@ import type {
  * guard that fails decides the outcome and nothing of the work is stored.
  */
 export type Guard =
-  /** No seen record for `messageId`, and no entry with it in `recipient`'s queue: else `duplicate`. */
-  | { type: "notSeen"; messageId: Id; recipient: Id }
+  /** No seen record for `messageId` (kept while its entry is queued): else `duplicate`. */
+  | { type: "notSeen"; messageId: Id }
   /** The device exists (`unknown_device`) and is not revoked (`revoked`). */
   | { type: "deviceUsable"; device: Id }
   /** The queue, with this work's entries for it added, stays within both caps: else `queue_full`. */

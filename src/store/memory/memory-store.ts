@@ -13,7 +13,7 @@ import type {
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
 import { idKey, sameId } from "./id-key.ts";
-import { invalidWriteOf, refusalOf } from "./memory-checks.ts";
+import { invalidWriteOf, isQueued, refusalOf } from "./memory-checks.ts";
 import { MemoryState, RECORD_OVERHEAD_BYTES } from "./memory-state.ts";
 
 /**
@@ -109,7 +109,7 @@ export class MemoryStore implements Store {
     const state = this.open();
     let pruned = 0;
     for (const [key, seen] of state.seen) {
-      if (seen.atMs >= beforeMs) continue;
+      if (seen.atMs >= beforeMs || isQueued(state, seen)) continue;
       state.seen.delete(key);
       pruned += 1;
     }

@@ -32,9 +32,11 @@ export function prepareStatements(db: Database) {
     expired: db.prepare<EntryRow, [number, number]>(
       `SELECT ${ENTRY_COLUMNS} FROM entries WHERE expires_at_ms <= ? ORDER BY expires_at_ms, seq LIMIT ?`,
     ),
-    getSeen: db.prepare<SeenRow, [Blob]>(
-      "SELECT message_id, sender, recipient, at_ms FROM seen WHERE message_id = ?",
+    seenRow: db.prepare<SeenRow, [number]>(
+      "SELECT id, message_id, sender, recipient, at_ms, seq FROM seen WHERE id = ?",
     ),
+    seenIds: db.prepare<{ id: number; message_id: Blob }, []>("SELECT id, message_id FROM seen"),
+    entryBySeq: db.prepare<EntryRow, [number]>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE seq = ?`),
     contactsOf: db.prepare<{ peer: Blob; last_at_ms: number }, [Blob, number]>(
       "SELECT peer, last_at_ms FROM contacts WHERE device = ? AND last_at_ms >= ?",
     ),
@@ -47,8 +49,8 @@ export function prepareStatements(db: Database) {
     deleteEntry: db.prepare<never, [number, Blob]>("DELETE FROM entries WHERE seq = ? AND recipient = ?"),
     deleteEntryBySeq: db.prepare<never, [number]>("DELETE FROM entries WHERE seq = ?"),
     deleteQueue: db.prepare<never, [Blob]>("DELETE FROM entries WHERE recipient = ?"),
-    insertSeen: db.prepare<never, [Blob, Blob, Blob, number]>(
-      "INSERT INTO seen (message_id, sender, recipient, at_ms) VALUES (?, ?, ?, ?)",
+    insertSeen: db.prepare<never, [Blob, Blob, Blob, number, number | null]>(
+      "INSERT INTO seen (message_id, sender, recipient, at_ms, seq) VALUES (?, ?, ?, ?, ?)",
     ),
     touchContact: db.prepare<never, [Blob, Blob, number]>(
       `INSERT INTO contacts (device, peer, last_at_ms) VALUES (?, ?, ?)
@@ -67,7 +69,10 @@ export function prepareStatements(db: Database) {
       `INSERT INTO presence (device, status, frame, at_ms) VALUES (?, ?, ?, ?)
        ON CONFLICT (device) DO UPDATE SET status = excluded.status, frame = excluded.frame, at_ms = excluded.at_ms`,
     ),
-    pruneSeen: db.prepare<never, [number]>("DELETE FROM seen WHERE at_ms < ?"),
+    pruneSeen: db.prepare<{ id: number; message_id: Blob }, [number]>(
+      `DELETE FROM seen WHERE at_ms < ? AND (seq IS NULL OR NOT EXISTS (SELECT 1 FROM entries WHERE entries.seq = seen.seq))
+       RETURNING id, message_id`,
+    ),
     pruneContacts: db.prepare<never, [number]>("DELETE FROM contacts WHERE last_at_ms < ?"),
     maxSeq: db.prepare<{ seq: number | null }, []>("SELECT max(seq) AS seq FROM entries"),
     savedSeq: db.prepare<{ value: number }, []>("SELECT value FROM store_meta WHERE key = 'last_seq'"),

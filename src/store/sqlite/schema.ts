@@ -6,7 +6,8 @@ export interface Migration {
 
 /**
  * The schema history. Never edit a released step: add the next one. Queue counters live on the
- * device row, kept by triggers, so caps are checked without counting a queue.
+ * device row, kept by triggers, so caps are checked without counting a queue. `seen` is append-only
+ * (no index on the random message id: SeenIndex is in memory); `seq` links the entry sent with it.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -36,7 +37,6 @@ CREATE TABLE entries (
   expires_at_ms INTEGER NOT NULL
 );
 CREATE INDEX entries_by_recipient ON entries (recipient, seq);
-CREATE INDEX entries_by_message ON entries (recipient, message_id);
 CREATE INDEX entries_by_expiry ON entries (expires_at_ms);
 CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
   UPDATE devices SET queue_frames = queue_frames + 1, queue_bytes = queue_bytes + length(NEW.frame)
@@ -47,11 +47,13 @@ CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
   WHERE id = OLD.recipient;
 END;
 CREATE TABLE seen (
-  message_id BLOB PRIMARY KEY,
+  id INTEGER PRIMARY KEY,
+  message_id BLOB NOT NULL,
   sender BLOB NOT NULL,
   recipient BLOB NOT NULL,
-  at_ms INTEGER NOT NULL
-) WITHOUT ROWID;
+  at_ms INTEGER NOT NULL,
+  seq INTEGER
+);
 CREATE INDEX seen_by_time ON seen (at_ms);
 CREATE TABLE contacts (
   device BLOB NOT NULL,

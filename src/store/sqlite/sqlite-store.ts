@@ -17,6 +17,7 @@ import { GroupCommit, type GroupCommitStats } from "./group-commit.ts";
 import { openDatabase } from "./open-database.ts";
 import { prepareStatements, type Statements } from "./prepare-statements.ts";
 import { deviceOf, entryOf, presenceOf, seenOf } from "./rows.ts";
+import { SeenLog } from "./seen-log.ts";
 import { StoreUsage } from "./store-usage.ts";
 
 /**
@@ -27,6 +28,7 @@ export class SqliteStore implements Store {
   private readonly statements: Statements;
   private readonly group: GroupCommit;
   private readonly context: WorkContext;
+  private readonly seen: SeenLog;
   private lastSeq: number;
   private seqDirty = false;
   private closed = false;
@@ -46,8 +48,10 @@ export class SqliteStore implements Store {
       beforeCommit: () => this.saveSeq(),
       afterCommit: () => usage.measure(),
     });
+    this.seen = new SeenLog(this.statements, this.group.undo);
     this.context = {
       statements: this.statements,
+      seen: this.seen,
       nextSeq: () => {
         this.seqDirty = true;
         return ++this.lastSeq;
@@ -82,7 +86,13 @@ export class SqliteStore implements Store {
   }
 
   async findEntry(recipient: Id, messageId: Id): Promise<QueueEntry | undefined> {
-    const row = this.open().findEntry.get(recipient, messageId);
+    const statements = this.open();
+    const seen = this.seen.find(messageId);
+    if (seen?.seq != null && Buffer.from(seen.recipient).equals(recipient)) {
+      const row = statements.entryBySeq.get(seen.seq);
+      if (row !== null) return entryOf(row);
+    }
+    const row = statements.findEntry.get(recipient, messageId);
     return row === null ? undefined : entryOf(row);
   }
 
@@ -92,8 +102,9 @@ export class SqliteStore implements Store {
   }
 
   async getSeen(messageId: Id): Promise<SeenRecord | undefined> {
-    const row = this.open().getSeen.get(messageId);
-    return row === null ? undefined : seenOf(row);
+    this.open();
+    const row = this.seen.find(messageId);
+    return row === undefined ? undefined : seenOf(row);
   }
 
   async contactsOf(device: Id, sinceMs: number): Promise<ContactRecord[]> {
@@ -120,7 +131,7 @@ export class SqliteStore implements Store {
   }
 
   pruneSeen(beforeMs: number): Promise<number> {
-    return this.change(() => this.statements.pruneSeen.run(beforeMs).changes);
+    return this.change(() => this.seen.prune(beforeMs));
   }
 
   pruneContacts(beforeMs: number): Promise<number> {

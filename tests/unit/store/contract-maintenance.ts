@@ -39,7 +39,7 @@ export function maintenanceContract(makeFixture: FixtureFactory): void {
     });
   });
 
-  test("seen records leave after the dedupe window; a message id still queued stays a duplicate", async () => {
+  test("seen records leave after the dedupe window, except while their message is queued (it stays a duplicate)", async () => {
     await withStore(makeFixture, async (store) => {
       await addDevices(store, 2);
       await store.commit(sendWork(1, 1, 2));
@@ -50,11 +50,17 @@ export function maintenanceContract(makeFixture: FixtureFactory): void {
       expect(await store.getSeen(id(1, 1))).toBeUndefined();
       expect(await store.getSeen(id(2, 1))).toMatchObject({ atMs: T0 + DAY_MS });
       expect((await store.commit(sendWork(1, 1, 2, { atMs: T0 + 2 * DAY_MS }))).status).toBe("ok");
-      await store.pruneSeen(T0 + 3 * DAY_MS);
+      expect(await store.pruneSeen(T0 + 3 * DAY_MS)).toBe(0);
       expect(await store.commit(sendWork(2, 1, 2))).toMatchObject({
         status: "duplicate",
         seen: { sender: id(1) },
       });
+      const stillQueued = await store.findEntry(id(2), id(2, 1));
+      expect(stillQueued).toMatchObject({ sender: id(1), messageId: id(2, 1) });
+      await store.commit({ writes: [{ type: "deleteEntry", recipient: id(2), seq: stillQueued?.seq ?? 0 }] });
+      expect(await store.pruneSeen(T0 + 3 * DAY_MS)).toBe(1);
+      expect(await store.getSeen(id(2, 1))).toBeUndefined();
+      expect((await store.commit(sendWork(2, 1, 2))).status).toBe("ok");
     });
   });
 

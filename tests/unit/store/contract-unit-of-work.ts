@@ -70,6 +70,11 @@ export function unitOfWorkContract(makeFixture: FixtureFactory): void {
       ];
       await expect(store.commit({ writes })).rejects.toBeInstanceOf(StoreError);
       expect((await store.getDevice(id(1)))?.info).toBe("device 1");
+      await store.commit(sendWork(5, 1, 2));
+      const seenTwice = [sendWork(6, 1, 2).writes[1], sendWork(5, 1, 2).writes[1]] as Write[];
+      await expect(store.commit({ writes: seenTwice })).rejects.toBeInstanceOf(StoreError);
+      expect(await store.getSeen(id(6, 1))).toBeUndefined();
+      expect((await store.commit(sendWork(6, 1, 2))).status).toBe("ok");
       expect((await store.commit(sendWork(1, 1, 2))).status).toBe("ok");
     });
   });
