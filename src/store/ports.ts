@@ -73,4 +73,17 @@ export interface StoreOptions {
   quotaBytes?: number;
   /** Called once per crossing of a quota threshold. */
   onQuotaEvent?: (event: QuotaEvent) => void;
+  /**
+   * A contact pair's time is rewritten only once it moves by this much (default 60 s): the presence
+   * audience counts in days, and a conversation would otherwise rewrite its pair on every message.
+   */
+  contactResolutionMs?: number;
+}
+
+/** The default of StoreOptions.contactResolutionMs. */
+export const CONTACT_RESOLUTION_MS = 60_000;
+
+/** Whether a pair last stored at `storedAtMs` takes the time `atMs`. */
+export function contactMoves(storedAtMs: number | undefined, atMs: number, resolutionMs: number): boolean {
+  return storedAtMs === undefined || (atMs > storedAtMs && atMs - storedAtMs >= resolutionMs);
 }

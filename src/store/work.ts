@@ -30,7 +30,7 @@ export type Write =
   | { type: "deleteEntry"; recipient: Id; seq: number }
   /** Fails the work (StoreError) if the message id is already seen: guard with `notSeen`. */
   | { type: "markSeen"; seen: SeenRecord }
-  /** Records that a and b exchanged a message at `atMs`; the later time wins. */
+  /** Records that a and b exchanged a message at `atMs`; the later time wins (see contactResolutionMs). */
   | { type: "touchContact"; a: Id; b: Id; atMs: number }
   /** Inserts a device, or replaces every field of the one with the same id. */
   | { type: "putDevice"; device: DeviceRecord }

@@ -1,5 +1,5 @@
 import { copyDevice, copyEntry, copyPresence, copySeen } from "../copy-records.ts";
-import type { Store, StoreOptions } from "../ports.ts";
+import { CONTACT_RESOLUTION_MS, type Store, type StoreOptions } from "../ports.ts";
 import { QuotaTracker } from "../quota-tracker.ts";
 import type {
   ContactRecord,
@@ -21,11 +21,12 @@ import { MemoryState, RECORD_OVERHEAD_BYTES } from "./memory-state.ts";
  * For tests and for running without a data directory. Every call applies at once, in call order.
  */
 export class MemoryStore implements Store {
-  private readonly state = new MemoryState();
+  private readonly state: MemoryState;
   private readonly quota: QuotaTracker;
   private closed = false;
 
   constructor(options: StoreOptions = {}) {
+    this.state = new MemoryState(options.contactResolutionMs ?? CONTACT_RESOLUTION_MS);
     this.quota = new QuotaTracker(options);
   }
 

@@ -1,4 +1,5 @@
 import { errorMessage } from "../../errors.ts";
+import { contactMoves } from "../ports.ts";
 import type { QuotaTracker } from "../quota-tracker.ts";
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, CommitRefusal, Guard, Work, Write } from "../work.ts";
@@ -14,6 +15,7 @@ export interface WorkContext {
   nextSeq: () => number;
   quota: QuotaTracker;
   usedBytes: () => number;
+  contactResolutionMs: number;
 }
 
 /**
@@ -86,10 +88,13 @@ function applyWrite(context: WorkContext, write: Write): number | undefined {
         return undefined;
       case "markSeen":
         throw new StoreError("invalid_write", "markSeen is applied after the other writes");
-      case "touchContact":
+      case "touchContact": {
+        const storedAtMs = statements.contactAt.get(write.a, write.b)?.last_at_ms;
+        if (!contactMoves(storedAtMs, write.atMs, context.contactResolutionMs)) return undefined;
         statements.touchContact.run(write.a, write.b, write.atMs);
         statements.touchContact.run(write.b, write.a, write.atMs);
         return undefined;
+      }
       case "putDevice": {
         const d = write.device;
         statements.putDevice.run(

@@ -52,6 +52,9 @@ export function prepareStatements(db: Database) {
     insertSeen: db.prepare<never, [Blob, Blob, Blob, number, number | null]>(
       "INSERT INTO seen (message_id, sender, recipient, at_ms, seq) VALUES (?, ?, ?, ?, ?)",
     ),
+    contactAt: db.prepare<{ last_at_ms: number }, [Blob, Blob]>(
+      "SELECT last_at_ms FROM contacts WHERE device = ? AND peer = ?",
+    ),
     touchContact: db.prepare<never, [Blob, Blob, number]>(
       `INSERT INTO contacts (device, peer, last_at_ms) VALUES (?, ?, ?)
        ON CONFLICT (device, peer) DO UPDATE SET last_at_ms = max(last_at_ms, excluded.last_at_ms)`,

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { Store, StoreOptions } from "../ports.ts";
+import { CONTACT_RESOLUTION_MS, type Store, type StoreOptions } from "../ports.ts";
 import { QuotaTracker } from "../quota-tracker.ts";
 import type {
   ContactRecord,
@@ -38,6 +38,7 @@ export class SqliteStore implements Store {
     readonly file: string,
     /** Bytes on disk against the quota (backups add theirs). */
     readonly usage: StoreUsage,
+    contactResolutionMs: number,
   ) {
     this.statements = prepareStatements(db);
     this.lastSeq = Math.max(
@@ -58,6 +59,7 @@ export class SqliteStore implements Store {
       },
       quota: usage.quota,
       usedBytes: () => usage.usedBytes,
+      contactResolutionMs,
     };
   }
 
@@ -65,7 +67,8 @@ export class SqliteStore implements Store {
   static open(dir: string, options: StoreOptions = {}): SqliteStore {
     const { db, file } = openDatabase(dir);
     try {
-      return new SqliteStore(db, file, new StoreUsage(file, new QuotaTracker(options)));
+      const resolutionMs = options.contactResolutionMs ?? CONTACT_RESOLUTION_MS;
+      return new SqliteStore(db, file, new StoreUsage(file, new QuotaTracker(options)), resolutionMs);
     } catch (error) {
       db.close();
       throw error;

@@ -75,7 +75,7 @@ export function lifecycleContract(makeFixture: FixtureFactory): void {
         expect(await reopened.getSeen(id(3, 1))).toMatchObject({ sender: id(1) });
         expect(await reopened.commit(sendWork(3, 1, 2))).toMatchObject({ status: "duplicate" });
         expect(await reopened.findEntry(id(2), id(2, 1))).toEqual(before[1]);
-        expect(await reopened.contactsOf(id(2), 0)).toEqual([{ peer: id(1), lastAtMs: T0 + 3 }]);
+        expect(await reopened.contactsOf(id(2), 0)).toEqual([{ peer: id(1), lastAtMs: T0 + 1 }]);
         expect(await reopened.getPresence(id(1))).toEqual(presence);
         const next = await reopened.commit(sendWork(4, 1, 2));
         expect(next.status === "ok" && (next.seqs[0] ?? 0) > (before.at(-1)?.seq ?? 0)).toBe(true);

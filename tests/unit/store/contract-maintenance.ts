@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import type { Store } from "../../../src/store/ports.ts";
 import {
   addDevices,
   DAY_MS,
@@ -81,6 +82,31 @@ export function maintenanceContract(makeFixture: FixtureFactory): void {
       expect(await store.contactsOf(id(3), 0)).toEqual([]);
       expect(await store.contactsOf(id(1), 0)).toEqual([{ peer: id(2), lastAtMs: T0 + 500 }]);
     });
+  });
+
+  test("a pair's time moves only by the contact resolution, never back; resolution 0 keeps every later time", async () => {
+    const touches = async (store: Store, times: number[]) => {
+      for (const atMs of times)
+        await store.commit({ writes: [{ type: "touchContact", a: id(1), b: id(2), atMs }] });
+      return (await store.contactsOf(id(2), 0)).map((c) => c.lastAtMs);
+    };
+    await withStore(
+      makeFixture,
+      async (store) => {
+        expect(await touches(store, [T0])).toEqual([T0]);
+        expect(await touches(store, [T0 + 999, T0 - 5])).toEqual([T0]);
+        expect(await touches(store, [T0 + 1000])).toEqual([T0 + 1000]);
+        expect(await store.contactsOf(id(1), 0)).toEqual([{ peer: id(2), lastAtMs: T0 + 1000 }]);
+      },
+      { contactResolutionMs: 1000 },
+    );
+    await withStore(
+      makeFixture,
+      async (store) => {
+        expect(await touches(store, [T0, T0 + 1, T0 - 5])).toEqual([T0 + 1]);
+      },
+      { contactResolutionMs: 0 },
+    );
   });
 
   test("revocation marks the device revoked and purges its queue in commit order, once", async () => {
