@@ -77,7 +77,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function runLevel(concurrency: number): Promise<{ msgsPerSecond: number; p99Ms: number }> {
   const dir = mkdtempSync(join(tmpdir(), "norc-bench-store-"));
-  const store = SqliteStore.open(dir, { quotaBytes: 2 ** 40 });
+  const store = SqliteStore.open(dir, { quotaBytes: 2 ** 40, backgroundCheckpoint: process.env.BG !== "0" });
   try {
     await addDevices(store);
     const frame = crypto.getRandomValues(new Uint8Array(FRAME_BYTES));

@@ -13,62 +13,73 @@ import type {
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
 import { applyWork, type WorkContext } from "./apply-work.ts";
+import { Checkpointer } from "./checkpointer.ts";
 import { GroupCommit, type GroupCommitStats } from "./group-commit.ts";
+import { revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
 import { openDatabase } from "./open-database.ts";
 import { prepareStatements, type Statements } from "./prepare-statements.ts";
 import { deviceOf, entryOf, presenceOf, seenOf } from "./rows.ts";
 import { SeenLog } from "./seen-log.ts";
+import { SeqCounter } from "./seq-counter.ts";
 import { StoreUsage } from "./store-usage.ts";
+
+/** Options of the sqlite store beyond the common ones. */
+export interface SqliteStoreOptions extends StoreOptions {
+  /** Checkpoint the WAL from a worker thread (default true); false checkpoints inside COMMITs. */
+  backgroundCheckpoint?: boolean;
+}
+
+/** Above this WAL size a batch checkpoints itself: the background checkpointer is not keeping up. */
+export const WAL_INLINE_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
 /**
  * The embedded durable store: one bun:sqlite database in a data directory. Reads see committed
  * state only; every change goes through the group commit, so changes keep call order.
  */
 export class SqliteStore implements Store {
+  /** Bytes on disk against the quota (backups add theirs). */
+  readonly usage: StoreUsage;
   private readonly statements: Statements;
   private readonly group: GroupCommit;
   private readonly context: WorkContext;
   private readonly seen: SeenLog;
-  private lastSeq: number;
-  private seqDirty = false;
+  private readonly checkpointer: Checkpointer | undefined;
   private closed = false;
 
   private constructor(
     private readonly db: Database,
     readonly file: string,
-    /** Bytes on disk against the quota (backups add theirs). */
-    readonly usage: StoreUsage,
-    contactResolutionMs: number,
+    options: SqliteStoreOptions,
   ) {
+    this.usage = new StoreUsage(file, new QuotaTracker(options));
     this.statements = prepareStatements(db);
-    this.lastSeq = Math.max(
-      this.statements.savedSeq.get()?.value ?? 0,
-      this.statements.maxSeq.get()?.seq ?? 0,
-    );
+    const seqs = new SeqCounter(this.statements);
     this.group = new GroupCommit(db, {
-      beforeCommit: () => this.saveSeq(),
-      afterCommit: () => usage.measure(),
+      beforeCommit: () => seqs.save(),
+      afterCommit: () => this.afterBatch(),
     });
     this.seen = new SeenLog(this.statements, this.group.undo);
     this.context = {
       statements: this.statements,
       seen: this.seen,
-      nextSeq: () => {
-        this.seqDirty = true;
-        return ++this.lastSeq;
-      },
-      quota: usage.quota,
-      usedBytes: () => usage.usedBytes,
-      contactResolutionMs,
+      nextSeq: () => seqs.next(),
+      quota: this.usage.quota,
+      usedBytes: () => this.usage.usedBytes,
+      contactResolutionMs: options.contactResolutionMs ?? CONTACT_RESOLUTION_MS,
     };
+    if (options.backgroundCheckpoint ?? true) {
+      db.run("PRAGMA wal_autocheckpoint = 0");
+      this.checkpointer = Checkpointer.start(file, () => {
+        if (!this.closed) db.run("PRAGMA wal_autocheckpoint = 1000");
+      });
+    }
   }
 
   /** Opens (creating if needed) the store in `dir`; throws StoreError saying what to do if it cannot. */
-  static open(dir: string, options: StoreOptions = {}): SqliteStore {
+  static open(dir: string, options: SqliteStoreOptions = {}): SqliteStore {
     const { db, file } = openDatabase(dir);
     try {
-      const resolutionMs = options.contactResolutionMs ?? CONTACT_RESOLUTION_MS;
-      return new SqliteStore(db, file, new StoreUsage(file, new QuotaTracker(options)), resolutionMs);
+      return new SqliteStore(db, file, options);
     } catch (error) {
       db.close();
       throw error;
@@ -126,11 +137,7 @@ export class SqliteStore implements Store {
   }
 
   sweepExpired(nowMs: number, limit: number): Promise<QueueEntry[]> {
-    return this.change(() => {
-      const expired = this.statements.expired.all(nowMs, Math.max(0, limit)).map(entryOf);
-      for (const entry of expired) this.statements.deleteEntryBySeq.run(entry.seq);
-      return expired;
-    });
+    return this.change(() => sweepExpiredTask(this.statements, nowMs, limit));
   }
 
   pruneSeen(beforeMs: number): Promise<number> {
@@ -142,15 +149,7 @@ export class SqliteStore implements Store {
   }
 
   revokeDevice(id: Id, atMs: number): Promise<RevokeOutcome> {
-    return this.change((): RevokeOutcome => {
-      const device = this.statements.deviceQueue.get(id);
-      if (device === null) return { status: "unknown_device" };
-      if (device.state === "revoked") return { status: "already_revoked" };
-      this.statements.setDeviceState.run("revoked", atMs, id);
-      const purged = this.statements.queueOf.all(id).map(entryOf);
-      this.statements.deleteQueue.run(id);
-      return { status: "revoked", purged };
-    });
+    return this.change(() => revokeDeviceTask(this.statements, id, atMs));
   }
 
   /** The connection's durability settings, for the start-up log line and for tests. */
@@ -169,6 +168,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.group.idle();
+    await this.checkpointer?.stop();
     for (const statement of Object.values(this.statements)) statement.finalize();
     this.group.finalize();
     this.db.close(true);
@@ -179,10 +179,10 @@ export class SqliteStore implements Store {
     return this.group.run(task);
   }
 
-  private saveSeq(): void {
-    if (!this.seqDirty) return;
-    this.statements.saveSeq.run(this.lastSeq);
-    this.seqDirty = false;
+  /** Measures the files for the quota; checkpoints here if the WAL outgrew the background worker. */
+  private afterBatch(): void {
+    this.usage.measure();
+    if (this.usage.walBytes > WAL_INLINE_CHECKPOINT_BYTES) this.db.run("PRAGMA wal_checkpoint(PASSIVE)");
   }
 
   private open(): Statements {
