@@ -5,6 +5,7 @@ import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, CommitRefusal, Guard, Work, Write } from "../work.ts";
 import { addedTo } from "../work-totals.ts";
 import type { Statements } from "./prepare-statements.ts";
+import type { QueueCounters } from "./queue-counters.ts";
 import { seenOf } from "./rows.ts";
 import type { SeenLog } from "./seen-log.ts";
 
@@ -12,6 +13,7 @@ import type { SeenLog } from "./seen-log.ts";
 export interface WorkContext {
   statements: Statements;
   seen: SeenLog;
+  counters: QueueCounters;
   nextSeq: () => number;
   quota: QuotaTracker;
   usedBytes: () => number;
@@ -53,13 +55,12 @@ function checkGuard(context: WorkContext, guard: Guard, writes: Write[]): Commit
       return seen === undefined ? undefined : { status: "duplicate", seen: seenOf(seen) };
     }
     case "deviceUsable": {
-      const device = statements.deviceQueue.get(guard.device);
+      const device = statements.deviceState.get(guard.device);
       if (device === null) return { status: "unknown_device", device: guard.device };
       return device.state === "revoked" ? { status: "revoked", device: guard.device } : undefined;
     }
     case "queueCap": {
-      const row = statements.deviceQueue.get(guard.recipient);
-      const stats = { frames: row?.queue_frames ?? 0, bytes: row?.queue_bytes ?? 0 };
+      const stats = context.counters.of(guard.recipient);
       const added = addedTo(guard.recipient, writes);
       const fits =
         stats.frames + added.frames <= guard.maxFrames && stats.bytes + added.bytes <= guard.maxBytes;
@@ -80,12 +81,26 @@ function applyWrite(context: WorkContext, write: Write): number | undefined {
       case "enqueue": {
         const { recipient, kind, messageId, sender, frame, enqueuedAtMs, expiresAtMs } = write.entry;
         const seq = context.nextSeq();
-        statements.insertEntry.run(seq, recipient, kind, messageId, sender, frame, enqueuedAtMs, expiresAtMs);
+        const bytes = frame.byteLength;
+        statements.insertEntry.run(
+          seq,
+          recipient,
+          kind,
+          messageId,
+          sender,
+          frame,
+          enqueuedAtMs,
+          expiresAtMs,
+          bytes,
+        );
+        context.counters.add(recipient, 1, bytes);
         return seq;
       }
-      case "deleteEntry":
-        statements.deleteEntry.run(write.seq, write.recipient);
+      case "deleteEntry": {
+        const deleted = statements.deleteEntry.get(write.seq, write.recipient);
+        if (deleted !== null) context.counters.add(write.recipient, -1, -deleted.frame_bytes);
         return undefined;
+      }
       case "markSeen":
         throw new StoreError("invalid_write", "markSeen is applied after the other writes");
       case "touchContact": {

@@ -17,8 +17,9 @@ export function prepareStatements(db: Database) {
     devicesOfUser: db.prepare<DeviceRow, [string]>(
       `SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? ORDER BY registered_at_ms, id`,
     ),
-    deviceQueue: db.prepare<{ state: string; queue_frames: number; queue_bytes: number }, [Blob]>(
-      "SELECT state, queue_frames, queue_bytes FROM devices WHERE id = ?",
+    deviceState: db.prepare<{ state: string }, [Blob]>("SELECT state FROM devices WHERE id = ?"),
+    queueTotals: db.prepare<{ recipient: Blob; frames: number; bytes: number }, []>(
+      "SELECT recipient, count(*) AS frames, sum(frame_bytes) AS bytes FROM entries GROUP BY recipient",
     ),
     page: db.prepare<EntryRow, [Blob, number, number]>(
       `SELECT ${ENTRY_COLUMNS} FROM entries WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -43,11 +44,12 @@ export function prepareStatements(db: Database) {
     getPresence: db.prepare<PresenceRow, [Blob]>(
       "SELECT device, status, frame, at_ms FROM presence WHERE device = ?",
     ),
-    insertEntry: db.prepare<never, [number, Blob, string, Blob, Blob, Blob, number, number]>(
-      `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertEntry: db.prepare<never, [number, Blob, string, Blob, Blob, Blob, number, number, number]>(
+      `INSERT INTO entries (${ENTRY_COLUMNS}, frame_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    deleteEntry: db.prepare<never, [number, Blob]>("DELETE FROM entries WHERE seq = ? AND recipient = ?"),
-    deleteEntryBySeq: db.prepare<never, [number]>("DELETE FROM entries WHERE seq = ?"),
+    deleteEntry: db.prepare<{ frame_bytes: number }, [number, Blob]>(
+      "DELETE FROM entries WHERE seq = ? AND recipient = ? RETURNING frame_bytes",
+    ),
     deleteQueue: db.prepare<never, [Blob]>("DELETE FROM entries WHERE recipient = ?"),
     insertSeen: db.prepare<never, [Blob, Blob, Blob, number, number | null]>(
       "INSERT INTO seen (message_id, sender, recipient, at_ms, seq) VALUES (?, ?, ?, ?, ?)",

@@ -5,9 +5,9 @@ export interface Migration {
 }
 
 /**
- * The schema history. Never edit a released step: add the next one. Queue counters live on the
- * device row, kept by triggers, so caps are checked without counting a queue. `seen` is append-only
- * (no index on the random message id: SeenIndex is in memory); `seq` links the entry sent with it.
+ * The schema history. Never edit a released step: add the next one. The recipient index covers
+ * frame_bytes, so queue totals are counted at open without reading frames. `seen` is append-only (no
+ * index on the random message id: SeenIndex is in memory); `seq` links the entry sent with it.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -21,9 +21,7 @@ CREATE TABLE devices (
   info TEXT NOT NULL,
   capabilities INTEGER NOT NULL,
   registered_at_ms INTEGER NOT NULL,
-  updated_at_ms INTEGER NOT NULL,
-  queue_frames INTEGER NOT NULL DEFAULT 0,
-  queue_bytes INTEGER NOT NULL DEFAULT 0
+  updated_at_ms INTEGER NOT NULL
 );
 CREATE INDEX devices_by_user ON devices (user_id, registered_at_ms, id);
 CREATE TABLE entries (
@@ -33,19 +31,12 @@ CREATE TABLE entries (
   message_id BLOB NOT NULL,
   sender BLOB NOT NULL,
   frame BLOB NOT NULL,
+  frame_bytes INTEGER NOT NULL,
   enqueued_at_ms INTEGER NOT NULL,
   expires_at_ms INTEGER NOT NULL
 );
-CREATE INDEX entries_by_recipient ON entries (recipient, seq);
+CREATE INDEX entries_by_recipient ON entries (recipient, seq, frame_bytes);
 CREATE INDEX entries_by_expiry ON entries (expires_at_ms);
-CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
-  UPDATE devices SET queue_frames = queue_frames + 1, queue_bytes = queue_bytes + length(NEW.frame)
-  WHERE id = NEW.recipient;
-END;
-CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
-  UPDATE devices SET queue_frames = queue_frames - 1, queue_bytes = queue_bytes - length(OLD.frame)
-  WHERE id = OLD.recipient;
-END;
 CREATE TABLE seen (
   id INTEGER PRIMARY KEY,
   message_id BLOB NOT NULL,

@@ -18,6 +18,7 @@ import { GroupCommit, type GroupCommitStats } from "./group-commit.ts";
 import { revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
 import { openDatabase } from "./open-database.ts";
 import { prepareStatements, type Statements } from "./prepare-statements.ts";
+import { QueueCounters } from "./queue-counters.ts";
 import { deviceOf, entryOf, presenceOf, seenOf } from "./rows.ts";
 import { SeenLog } from "./seen-log.ts";
 import { SeqCounter } from "./seq-counter.ts";
@@ -62,6 +63,7 @@ export class SqliteStore implements Store {
     this.context = {
       statements: this.statements,
       seen: this.seen,
+      counters: new QueueCounters(this.statements, this.group.undo),
       nextSeq: () => seqs.next(),
       quota: this.usage.quota,
       usedBytes: () => this.usage.usedBytes,
@@ -111,8 +113,8 @@ export class SqliteStore implements Store {
   }
 
   async queueStats(recipient: Id): Promise<QueueStats> {
-    const row = this.open().deviceQueue.get(recipient);
-    return { frames: row?.queue_frames ?? 0, bytes: row?.queue_bytes ?? 0 };
+    this.open();
+    return this.context.counters.of(recipient);
   }
 
   async getSeen(messageId: Id): Promise<SeenRecord | undefined> {
@@ -137,7 +139,7 @@ export class SqliteStore implements Store {
   }
 
   sweepExpired(nowMs: number, limit: number): Promise<QueueEntry[]> {
-    return this.change(() => sweepExpiredTask(this.statements, nowMs, limit));
+    return this.change(() => sweepExpiredTask(this.context, nowMs, limit));
   }
 
   pruneSeen(beforeMs: number): Promise<number> {
@@ -149,7 +151,7 @@ export class SqliteStore implements Store {
   }
 
   revokeDevice(id: Id, atMs: number): Promise<RevokeOutcome> {
-    return this.change(() => revokeDeviceTask(this.statements, id, atMs));
+    return this.change(() => revokeDeviceTask(this.context, id, atMs));
   }
 
   /** The connection's durability settings, for the start-up log line and for tests. */

@@ -63,6 +63,7 @@ export function unitOfWorkContract(makeFixture: FixtureFactory): void {
       work.writes.push({ type: "enqueue", entry: entry(2, 1, 6) });
       await expect(store.commit({ writes: work.writes })).rejects.toBeInstanceOf(StoreError);
       await expectNothingOf(store, 1, 1, 2);
+      expect(await store.queueStats(id(2))).toEqual({ frames: 0, bytes: 0 });
       const renamed = { ...device(1), info: "renamed" };
       const writes: Write[] = [
         { type: "putDevice", device: renamed },
