@@ -13,7 +13,9 @@ import type {
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
 import { applyWork, type WorkContext } from "./apply-work.ts";
+import { backupBytes } from "./backup-files.ts";
 import { Checkpointer } from "./checkpointer.ts";
+import { type BackupOptions, type BackupResult, createBackup } from "./create-backup.ts";
 import { GroupCommit, type GroupCommitStats } from "./group-commit.ts";
 import { revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
 import { openDatabase } from "./open-database.ts";
@@ -28,6 +30,8 @@ import { StoreUsage } from "./store-usage.ts";
 export interface SqliteStoreOptions extends StoreOptions {
   /** Checkpoint the WAL from a worker thread (default true); false checkpoints inside COMMITs. */
   backgroundCheckpoint?: boolean;
+  /** Where backups go: their bytes count against the quota from open on. */
+  backupDir?: string;
 }
 
 /** Above this WAL size a batch checkpoints itself: the background checkpointer is not keeping up. */
@@ -45,6 +49,7 @@ export class SqliteStore implements Store {
   private readonly context: WorkContext;
   private readonly seen: SeenLog;
   private readonly checkpointer: Checkpointer | undefined;
+  private readonly background = new Set<Promise<unknown>>();
   private closed = false;
 
   private constructor(
@@ -53,6 +58,7 @@ export class SqliteStore implements Store {
     options: SqliteStoreOptions,
   ) {
     this.usage = new StoreUsage(file, new QuotaTracker(options));
+    if (options.backupDir !== undefined) this.usage.backupBytes = backupBytes(options.backupDir);
     this.statements = prepareStatements(db);
     const seqs = new SeqCounter(this.statements);
     this.group = new GroupCommit(db, {
@@ -166,9 +172,24 @@ export class SqliteStore implements Store {
     return this.group.stats();
   }
 
+  /** Backs up the database while writes go on (see createBackup); close() waits for it. */
+  backup(options: BackupOptions): Promise<BackupResult> {
+    if (this.closed) return Promise.reject(new StoreError("closed", "the store is closed"));
+    const running = createBackup(this.file, options).then((result) => {
+      this.usage.backupBytes = result.keptBytes;
+      this.usage.measure();
+      return result;
+    });
+    this.background.add(running);
+    const forget = () => this.background.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled([...this.background]);
     await this.group.idle();
     await this.checkpointer?.stop();
     for (const statement of Object.values(this.statements)) statement.finalize();
