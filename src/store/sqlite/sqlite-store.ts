@@ -13,12 +13,13 @@ import type {
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
 import { applyWork, type WorkContext } from "./apply-work.ts";
+import { BackgroundWork } from "./background-work.ts";
 import { backupBytes } from "./backup-files.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { type BackupOptions, type BackupResult, createBackup } from "./create-backup.ts";
 import { GroupCommit, type GroupCommitStats } from "./group-commit.ts";
 import { revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
-import { openDatabase } from "./open-database.ts";
+import { type DatabaseSettings, databaseSettings, openDatabase } from "./open-database.ts";
 import { prepareStatements, type Statements } from "./prepare-statements.ts";
 import { QueueCounters } from "./queue-counters.ts";
 import { deviceOf, entryOf, presenceOf, seenOf } from "./rows.ts";
@@ -49,7 +50,7 @@ export class SqliteStore implements Store {
   private readonly context: WorkContext;
   private readonly seen: SeenLog;
   private readonly checkpointer: Checkpointer | undefined;
-  private readonly background = new Set<Promise<unknown>>();
+  private readonly background = new BackgroundWork();
   private closed = false;
 
   private constructor(
@@ -161,10 +162,8 @@ export class SqliteStore implements Store {
   }
 
   /** The connection's durability settings, for the start-up log line and for tests. */
-  settings(): { journalMode: string; synchronous: string; foreignKeys: boolean } {
-    const pragma = (name: string) => String(this.db.query(`PRAGMA ${name}`).values()[0]?.[0]);
-    const synchronous = ["off", "normal", "full", "extra"][Number(pragma("synchronous"))] ?? "unknown";
-    return { journalMode: pragma("journal_mode"), synchronous, foreignKeys: pragma("foreign_keys") === "1" };
+  settings(): DatabaseSettings {
+    return databaseSettings(this.db);
   }
 
   /** How many transactions served how many changes since open (group commit at work). */
@@ -175,21 +174,19 @@ export class SqliteStore implements Store {
   /** Backs up the database while writes go on (see createBackup); close() waits for it. */
   backup(options: BackupOptions): Promise<BackupResult> {
     if (this.closed) return Promise.reject(new StoreError("closed", "the store is closed"));
-    const running = createBackup(this.file, options).then((result) => {
-      this.usage.backupBytes = result.keptBytes;
-      this.usage.measure();
-      return result;
-    });
-    this.background.add(running);
-    const forget = () => this.background.delete(running);
-    running.then(forget, forget);
-    return running;
+    return this.background.track(
+      createBackup(this.file, options).then((result) => {
+        this.usage.backupBytes = result.keptBytes;
+        this.usage.measure();
+        return result;
+      }),
+    );
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.background]);
+    await this.background.settled();
     await this.group.idle();
     await this.checkpointer?.stop();
     for (const statement of Object.values(this.statements)) statement.finalize();
