@@ -5,7 +5,7 @@ import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, CommitRefusal, Guard, Work, Write } from "../work.ts";
 import { addedTo } from "../work-totals.ts";
 import type { Statements } from "./prepare-statements.ts";
-import type { QueueCounters } from "./queue-counters.ts";
+import type { QueueIndex } from "./queue-index.ts";
 import { seenOf } from "./rows.ts";
 import type { SeenLog } from "./seen-log.ts";
 
@@ -13,7 +13,7 @@ import type { SeenLog } from "./seen-log.ts";
 export interface WorkContext {
   statements: Statements;
   seen: SeenLog;
-  counters: QueueCounters;
+  queues: QueueIndex;
   nextSeq: () => number;
   quota: QuotaTracker;
   usedBytes: () => number;
@@ -60,7 +60,7 @@ function checkGuard(context: WorkContext, guard: Guard, writes: Write[]): Commit
       return device.state === "revoked" ? { status: "revoked", device: guard.device } : undefined;
     }
     case "queueCap": {
-      const stats = context.counters.of(guard.recipient);
+      const stats = context.queues.stats(guard.recipient);
       const added = addedTo(guard.recipient, writes);
       const fits =
         stats.frames + added.frames <= guard.maxFrames && stats.bytes + added.bytes <= guard.maxBytes;
@@ -93,12 +93,11 @@ function applyWrite(context: WorkContext, write: Write): number | undefined {
           expiresAtMs,
           bytes,
         );
-        context.counters.add(recipient, 1, bytes);
+        context.queues.add(recipient, seq, bytes);
         return seq;
       }
       case "deleteEntry": {
-        const deleted = statements.deleteEntry.get(write.seq, write.recipient);
-        if (deleted !== null) context.counters.add(write.recipient, -1, -deleted.frame_bytes);
+        if (context.queues.remove(write.recipient, write.seq)) statements.deleteEntry.run(write.seq);
         return undefined;
       }
       case "markSeen":

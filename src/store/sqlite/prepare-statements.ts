@@ -18,17 +18,8 @@ export function prepareStatements(db: Database) {
       `SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = ? ORDER BY registered_at_ms, id`,
     ),
     deviceState: db.prepare<{ state: string }, [Blob]>("SELECT state FROM devices WHERE id = ?"),
-    queueTotals: db.prepare<{ recipient: Blob; frames: number; bytes: number }, []>(
-      "SELECT recipient, count(*) AS frames, sum(frame_bytes) AS bytes FROM entries GROUP BY recipient",
-    ),
-    page: db.prepare<EntryRow, [Blob, number, number]>(
-      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?`,
-    ),
-    findEntry: db.prepare<EntryRow, [Blob, Blob]>(
-      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE recipient = ? AND message_id = ? ORDER BY seq LIMIT 1`,
-    ),
-    queueOf: db.prepare<EntryRow, [Blob]>(
-      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE recipient = ? ORDER BY seq`,
+    allEntrySeqs: db.prepare<{ recipient: Blob; seq: number; frame_bytes: number }, []>(
+      "SELECT recipient, seq, frame_bytes FROM entries ORDER BY seq",
     ),
     expired: db.prepare<EntryRow, [number, number]>(
       `SELECT ${ENTRY_COLUMNS} FROM entries WHERE expires_at_ms <= ? ORDER BY expires_at_ms, seq LIMIT ?`,
@@ -47,10 +38,7 @@ export function prepareStatements(db: Database) {
     insertEntry: db.prepare<never, [number, Blob, string, Blob, Blob, Blob, number, number, number]>(
       `INSERT INTO entries (${ENTRY_COLUMNS}, frame_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    deleteEntry: db.prepare<{ frame_bytes: number }, [number, Blob]>(
-      "DELETE FROM entries WHERE seq = ? AND recipient = ? RETURNING frame_bytes",
-    ),
-    deleteQueue: db.prepare<never, [Blob]>("DELETE FROM entries WHERE recipient = ?"),
+    deleteEntry: db.prepare<never, [number]>("DELETE FROM entries WHERE seq = ?"),
     insertSeen: db.prepare<never, [Blob, Blob, Blob, number, number | null]>(
       "INSERT INTO seen (message_id, sender, recipient, at_ms, seq) VALUES (?, ?, ?, ?, ?)",
     ),

@@ -5,9 +5,10 @@ export interface Migration {
 }
 
 /**
- * The schema history. Never edit a released step: add the next one. The recipient index covers
- * frame_bytes, so queue totals are counted at open without reading frames. `seen` is append-only (no
- * index on the random message id: SeenIndex is in memory); `seq` links the entry sent with it.
+ * The schema history. Never edit a released step: add the next one. Hot-path tables are appended
+ * in commit order; the lookups a B-tree would serve with a page write per message are in memory,
+ * rebuilt at open: QueueIndex (recipient -> seqs, from `entries`) and SeenIndex (message id -> row of
+ * `seen`, whose `seq` links the entry sent with it).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -35,7 +36,6 @@ CREATE TABLE entries (
   enqueued_at_ms INTEGER NOT NULL,
   expires_at_ms INTEGER NOT NULL
 );
-CREATE INDEX entries_by_recipient ON entries (recipient, seq, frame_bytes);
 CREATE INDEX entries_by_expiry ON entries (expires_at_ms);
 CREATE TABLE seen (
   id INTEGER PRIMARY KEY,

@@ -18,10 +18,10 @@ import { backupBytes } from "./backup-files.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { type BackupOptions, type BackupResult, createBackup } from "./create-backup.ts";
 import { GroupCommit, type GroupCommitStats } from "./group-commit.ts";
-import { revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
+import { entriesAt, queuedEntries, revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
 import { type DatabaseSettings, databaseSettings, openDatabase } from "./open-database.ts";
 import { prepareStatements, type Statements } from "./prepare-statements.ts";
-import { QueueCounters } from "./queue-counters.ts";
+import { QueueIndex } from "./queue-index.ts";
 import { deviceOf, entryOf, presenceOf, seenOf } from "./rows.ts";
 import { SeenLog } from "./seen-log.ts";
 import { SeqCounter } from "./seq-counter.ts";
@@ -70,7 +70,7 @@ export class SqliteStore implements Store {
     this.context = {
       statements: this.statements,
       seen: this.seen,
-      counters: new QueueCounters(this.statements, this.group.undo),
+      queues: new QueueIndex(this.statements, this.group.undo),
       nextSeq: () => seqs.next(),
       quota: this.usage.quota,
       usedBytes: () => this.usage.usedBytes,
@@ -105,7 +105,8 @@ export class SqliteStore implements Store {
   }
 
   async mailboxPage(recipient: Id, afterSeq: number, limit: number): Promise<QueueEntry[]> {
-    return this.open().page.all(recipient, afterSeq, limit).map(entryOf);
+    this.open();
+    return entriesAt(this.context, this.context.queues.page(recipient, afterSeq, limit));
   }
 
   async findEntry(recipient: Id, messageId: Id): Promise<QueueEntry | undefined> {
@@ -115,13 +116,14 @@ export class SqliteStore implements Store {
       const row = statements.entryBySeq.get(seen.seq);
       if (row !== null) return entryOf(row);
     }
-    const row = statements.findEntry.get(recipient, messageId);
-    return row === null ? undefined : entryOf(row);
+    return queuedEntries(this.context, recipient).find((entry) =>
+      Buffer.from(entry.messageId).equals(messageId),
+    );
   }
 
   async queueStats(recipient: Id): Promise<QueueStats> {
     this.open();
-    return this.context.counters.of(recipient);
+    return this.context.queues.stats(recipient);
   }
 
   async getSeen(messageId: Id): Promise<SeenRecord | undefined> {
