@@ -33,7 +33,7 @@ export async function backupOnInstance(config: Config, output?: string): Promise
     );
   }
   try {
-    const { file, bytes, durationMs } = backupNow(config, target);
+    const { file, bytes, durationMs } = await backupNow(config, undefined, target);
     return { file, bytes, durationMs };
   } catch (error) {
     throw asNorcError(error);

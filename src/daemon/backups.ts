@@ -10,6 +10,7 @@ import {
   pruneBackups,
   writeBackup,
 } from "../store/sqlite/backup.ts";
+import type { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 
 /** The last backup run, for `status` and /metrics. */
 export interface BackupState {
@@ -24,30 +25,28 @@ export interface BackupState {
 }
 
 /**
- * One backup now, of the store database of `config`: into `output` when given (kept as is,
- * zstd when it ends in .zst), else into data_dir/backups (zstd when storage.compression_enabled)
- * with the retention applied. Throws StoreError on failure (nothing kept).
+ * One backup now, of the store database of `config` (through the open `store` when there is one,
+ * so its close waits for the backup): into `output` when given (zstd exactly when it ends in .zst),
+ * else into data_dir/backups (zstd when storage.compression_enabled) with the retention applied.
+ * Throws StoreError on failure (nothing kept).
  */
-export function backupNow(
+export async function backupNow(
   config: Config,
+  store: SqliteStore | undefined,
   output?: string,
   nowMs = Date.now(),
-): BackupOutcome & { keptBytes: number } {
+): Promise<BackupOutcome & { keptBytes: number }> {
   const layout = dataDirLayout(config.storage.data_dir);
-  const compress = config.storage.compression_enabled;
+  const write = (target: string, compress: boolean) =>
+    store === undefined
+      ? writeBackup(layout.storeFile, target, compress, nowMs)
+      : store.backup(target, compress, nowMs);
   if (output !== undefined) {
-    return {
-      ...writeBackup(layout.storeFile, output, compress || output.endsWith(".zst"), nowMs),
-      keptBytes: keptBytes(config),
-    };
+    return { ...(await write(output, output.endsWith(".zst"))), keptBytes: keptBytes(config) };
   }
+  const compress = config.storage.compression_enabled;
   mkdirSync(layout.backupsDir, { recursive: true, mode: 0o700 });
-  const outcome = writeBackup(
-    layout.storeFile,
-    `${layout.backupsDir}/${backupName(nowMs, compress)}`,
-    compress,
-    nowMs,
-  );
+  const outcome = await write(`${layout.backupsDir}/${backupName(nowMs, compress)}`, compress);
   const kept = pruneBackups(layout.backupsDir, config.storage.backup_retention);
   return { ...outcome, keptBytes: kept.reduce((sum, backup) => sum + backup.bytes, 0) };
 }
@@ -66,8 +65,11 @@ export class BackupSchedule {
   private timer?: ReturnType<typeof setInterval>;
   private config: Config;
 
+  private running?: Promise<BackupOutcome>;
+
   constructor(
     config: Config,
+    private readonly store: SqliteStore,
     private readonly logger: Logger,
     private readonly onKeptBytes: (bytes: number) => void,
   ) {
@@ -85,7 +87,12 @@ export class BackupSchedule {
     this.stop();
     const hours = config.storage.backup_interval_hours;
     if (hours <= 0) return;
-    this.timer = setInterval(() => this.run(), Math.max(1000, hours * 3_600_000));
+    this.timer = setInterval(
+      () => {
+        if (this.running === undefined) this.run().catch(() => {});
+      },
+      Math.max(1000, hours * 3_600_000),
+    );
     this.timer.unref();
   }
 
@@ -94,10 +101,25 @@ export class BackupSchedule {
     this.timer = undefined;
   }
 
+  /** Waits for a backup that is being written (shutdown lets it finish before the store closes). */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => {});
+  }
+
   /** Takes one backup now (scheduled, or asked by `norc-server backup`), logging its outcome. */
-  run(output?: string): BackupOutcome {
+  async run(output?: string): Promise<BackupOutcome> {
+    const run = this.takeBackup(output);
+    this.running = run;
     try {
-      const outcome = backupNow(this.config, output);
+      return await run;
+    } finally {
+      if (this.running === run) this.running = undefined;
+    }
+  }
+
+  private async takeBackup(output?: string): Promise<BackupOutcome> {
+    try {
+      const outcome = await backupNow(this.config, this.store, output);
       Object.assign(this.state, {
         lastOutcome: "ok",
         lastAtMs: outcome.atMs,

@@ -18,7 +18,7 @@ export function workerAdmin(store: SqliteStore, backups: BackupSchedule, logger:
   return {
     store: () => storeStatus(store, backups.state),
     async backup(output) {
-      const { file, bytes, durationMs } = backups.run(output);
+      const { file, bytes, durationMs } = await backups.run(output);
       return { file, bytes, durationMs };
     },
     async device(request) {

@@ -58,7 +58,7 @@ export class WorkerParts {
         name: "backups",
         start: () => {
           const store = this.store as SqliteStore;
-          this.backups = new BackupSchedule(this.config, this.logger, (bytes) => {
+          this.backups = new BackupSchedule(this.config, store, this.logger, (bytes) => {
             store.usage.backupBytes = bytes;
             store.usage.measure();
           });
@@ -67,7 +67,10 @@ export class WorkerParts {
             this.storeSnapshot = status;
           });
         },
-        stop: () => this.backups?.stop(),
+        stop: async () => {
+          this.backups?.stop();
+          await this.backups?.idle();
+        },
       },
       { name: "in-flight work", start: () => {}, stop: (mode) => this.waitForWork(mode) },
       {

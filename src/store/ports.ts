@@ -48,7 +48,10 @@ export interface UnitOfWork {
 export interface MaintenanceStore {
   /** Deletes and returns up to `limit` entries with expiresAtMs <= nowMs, earliest expiry (then seq) first. */
   sweepExpired(nowMs: number, limit: number): Promise<QueueEntry[]>;
-  /** Deletes seen records older than `beforeMs` (the dedupe window has passed); returns how many. */
+  /**
+   * Deletes seen records older than `beforeMs` (the dedupe window has passed) unless their message is
+   * still in the recipient's queue, so a queued message id stays a duplicate; returns how many.
+   */
   pruneSeen(beforeMs: number): Promise<number>;
   /** Deletes contact pairs last used before `beforeMs`; returns how many pairs. */
   pruneContacts(beforeMs: number): Promise<number>;
@@ -75,4 +78,17 @@ export interface StoreOptions {
   quotaBytes?: number;
   /** Called once per crossing of a quota threshold. */
   onQuotaEvent?: (event: QuotaEvent) => void;
+  /**
+   * A contact pair's time is rewritten only once it moves by this much (default 60 s): the presence
+   * audience counts in days, and a conversation would otherwise rewrite its pair on every message.
+   */
+  contactResolutionMs?: number;
+}
+
+/** The default of StoreOptions.contactResolutionMs. */
+export const CONTACT_RESOLUTION_MS = 60_000;
+
+/** Whether a pair last stored at `storedAtMs` takes the time `atMs`. */
+export function contactMoves(storedAtMs: number | undefined, atMs: number, resolutionMs: number): boolean {
+  return storedAtMs === undefined || (atMs > storedAtMs && atMs - storedAtMs >= resolutionMs);
 }

@@ -14,8 +14,8 @@ import type {
  * guard that fails decides the outcome and nothing of the work is stored.
  */
 export type Guard =
-  /** No seen record for `messageId`, and no entry with it in `recipient`'s queue: else `duplicate`. */
-  | { type: "notSeen"; messageId: Id; recipient: Id }
+  /** No seen record for `messageId` (kept while its entry is queued): else `duplicate`. */
+  | { type: "notSeen"; messageId: Id }
   /** The device exists (`unknown_device`) and is not revoked (`revoked`). */
   | { type: "deviceUsable"; device: Id }
   /** The queue, with this work's entries for it added, stays within both caps: else `queue_full`. */
@@ -30,7 +30,7 @@ export type Write =
   | { type: "deleteEntry"; recipient: Id; seq: number }
   /** Fails the work (StoreError) if the message id is already seen: guard with `notSeen`. */
   | { type: "markSeen"; seen: SeenRecord }
-  /** Records that a and b exchanged a message at `atMs`; the later time wins. */
+  /** Records that a and b exchanged a message at `atMs`; the later time wins (see contactResolutionMs). */
   | { type: "touchContact"; a: Id; b: Id; atMs: number }
   /** Inserts a device, or replaces every field of the one with the same id. */
   | { type: "putDevice"; device: DeviceRecord }

@@ -1,6 +1,6 @@
 import { copySeen } from "../copy-records.ts";
 import type { QuotaTracker } from "../quota-tracker.ts";
-import type { Id } from "../records.ts";
+import type { Id, SeenRecord } from "../records.ts";
 import type { CommitRefusal, Guard, Work, Write } from "../work.ts";
 import { addedTo } from "../work-totals.ts";
 import { idKey, sameId } from "./id-key.ts";
@@ -23,7 +23,7 @@ function checkGuard(
 ): CommitRefusal | undefined {
   switch (guard.type) {
     case "notSeen":
-      return duplicateOf(state, guard.messageId, guard.recipient);
+      return duplicateOf(state, guard.messageId);
     case "deviceUsable": {
       const device = state.devices.get(idKey(guard.device));
       if (device === undefined) return { status: "unknown_device", device: guard.device };
@@ -42,17 +42,17 @@ function checkGuard(
   }
 }
 
-function duplicateOf(state: MemoryState, messageId: Id, recipient: Id): CommitRefusal | undefined {
+function duplicateOf(state: MemoryState, messageId: Id): CommitRefusal | undefined {
   const seen = state.seen.get(idKey(messageId));
-  if (seen !== undefined) return { status: "duplicate", seen: copySeen(seen) };
-  for (const entry of state.queues.get(idKey(recipient))?.entries.values() ?? []) {
-    if (!sameId(entry.messageId, messageId)) continue;
-    return {
-      status: "duplicate",
-      seen: { messageId, sender: entry.sender.slice(), recipient, atMs: entry.enqueuedAtMs },
-    };
+  return seen === undefined ? undefined : { status: "duplicate", seen: copySeen(seen) };
+}
+
+/** Whether the message of a seen record still waits in its recipient's queue. */
+export function isQueued(state: MemoryState, seen: SeenRecord): boolean {
+  for (const entry of state.queues.get(idKey(seen.recipient))?.entries.values() ?? []) {
+    if (sameId(entry.messageId, seen.messageId)) return true;
   }
-  return undefined;
+  return false;
 }
 
 /** Why a write of the work cannot apply (a bug in the caller), or undefined: checked before any applies. */

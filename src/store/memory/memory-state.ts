@@ -1,4 +1,5 @@
 import { copyDevice, copyEntry, copyPresence, copySeen } from "../copy-records.ts";
+import { contactMoves } from "../ports.ts";
 import type { DeviceRecord, Id, PresenceRecord, QueueEntry, QueueStats, SeenRecord } from "../records.ts";
 import type { Write } from "../work.ts";
 import { idKey } from "./id-key.ts";
@@ -22,6 +23,8 @@ export class MemoryState {
   readonly presence = new Map<string, PresenceRecord>();
   usedBytes = 0;
   private lastSeq = 0;
+
+  constructor(private readonly contactResolutionMs: number) {}
 
   queue(recipient: Id): MemoryQueue {
     const key = idKey(recipient);
@@ -92,12 +95,9 @@ export class MemoryState {
     }
     const peerKey = idKey(peer);
     const known = peers.get(peerKey);
-    if (known === undefined) {
-      peers.set(peerKey, { peer: peer.slice(), lastAtMs: atMs });
-      this.usedBytes += RECORD_OVERHEAD_BYTES;
-    } else {
-      known.lastAtMs = Math.max(known.lastAtMs, atMs);
-    }
+    if (!contactMoves(known?.lastAtMs, atMs, this.contactResolutionMs)) return;
+    if (known === undefined) this.usedBytes += RECORD_OVERHEAD_BYTES;
+    peers.set(peerKey, { peer: peer.slice(), lastAtMs: atMs });
   }
 
   private putDevice(device: DeviceRecord): void {

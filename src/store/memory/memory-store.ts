@@ -1,5 +1,5 @@
 import { copyDevice, copyEntry, copyPresence, copySeen } from "../copy-records.ts";
-import type { Store, StoreOptions } from "../ports.ts";
+import { CONTACT_RESOLUTION_MS, type Store, type StoreOptions } from "../ports.ts";
 import { QuotaTracker } from "../quota-tracker.ts";
 import type {
   ContactRecord,
@@ -14,7 +14,7 @@ import type {
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
 import { idKey, sameId } from "./id-key.ts";
-import { invalidWriteOf, refusalOf } from "./memory-checks.ts";
+import { invalidWriteOf, isQueued, refusalOf } from "./memory-checks.ts";
 import { MemoryState, RECORD_OVERHEAD_BYTES } from "./memory-state.ts";
 
 /**
@@ -22,11 +22,12 @@ import { MemoryState, RECORD_OVERHEAD_BYTES } from "./memory-state.ts";
  * For tests and for running without a data directory. Every call applies at once, in call order.
  */
 export class MemoryStore implements Store {
-  private readonly state = new MemoryState();
+  private readonly state: MemoryState;
   private readonly quota: QuotaTracker;
   private closed = false;
 
   constructor(options: StoreOptions = {}) {
+    this.state = new MemoryState(options.contactResolutionMs ?? CONTACT_RESOLUTION_MS);
     this.quota = new QuotaTracker(options);
   }
 
@@ -132,7 +133,7 @@ export class MemoryStore implements Store {
     const state = this.open();
     let pruned = 0;
     for (const [key, seen] of state.seen) {
-      if (seen.atMs >= beforeMs) continue;
+      if (seen.atMs >= beforeMs || isQueued(state, seen)) continue;
       state.seen.delete(key);
       pruned += 1;
     }

@@ -1,22 +1,29 @@
 import { errorMessage } from "../../errors.ts";
+import { contactMoves } from "../ports.ts";
 import type { QuotaTracker } from "../quota-tracker.ts";
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, CommitRefusal, Guard, Work, Write } from "../work.ts";
 import { addedTo } from "../work-totals.ts";
 import type { Statements } from "./prepare-statements.ts";
+import type { QueueIndex } from "./queue-index.ts";
 import { seenOf } from "./rows.ts";
+import type { SeenLog } from "./seen-log.ts";
 
 /** What a unit of work needs besides the statements: seqs to hand out and the quota's view. */
 export interface WorkContext {
   statements: Statements;
+  seen: SeenLog;
+  queues: QueueIndex;
   nextSeq: () => number;
   quota: QuotaTracker;
   usedBytes: () => number;
+  contactResolutionMs: number;
 }
 
 /**
  * Runs one unit of work inside the open transaction (the caller wraps it in a savepoint): guards
- * first, reading what earlier works of the batch wrote; then the writes. Synchronous by design.
+ * first, reading what earlier works of the batch wrote; then the writes, seen records last so each
+ * links the entry enqueued with it. Synchronous by design.
  */
 export function applyWork(context: WorkContext, work: Work): CommitOutcome {
   for (const guard of work.guards ?? []) {
@@ -24,9 +31,18 @@ export function applyWork(context: WorkContext, work: Work): CommitOutcome {
     if (refusal !== undefined) return refusal;
   }
   const seqs: number[] = [];
+  const sentSeqs = new Map<string, number>();
   for (const write of work.writes) {
+    if (write.type === "markSeen") continue;
     const seq = applyWrite(context, write);
-    if (seq !== undefined) seqs.push(seq);
+    if (seq === undefined || write.type !== "enqueue") continue;
+    seqs.push(seq);
+    sentSeqs.set(sentKey(write.entry.recipient, write.entry.messageId), seq);
+  }
+  for (const write of work.writes) {
+    if (write.type !== "markSeen") continue;
+    const link = sentSeqs.get(sentKey(write.seen.recipient, write.seen.messageId)) ?? null;
+    tryWrite(write, () => context.seen.insert(write.seen, link));
   }
   return { status: "ok", seqs };
 }
@@ -35,24 +51,16 @@ function checkGuard(context: WorkContext, guard: Guard, writes: Write[]): Commit
   const { statements } = context;
   switch (guard.type) {
     case "notSeen": {
-      const seen = statements.getSeen.get(guard.messageId);
-      if (seen !== null) return { status: "duplicate", seen: seenOf(seen) };
-      const queued = statements.findEntry.get(guard.recipient, guard.messageId);
-      if (queued === null) return undefined;
-      const atMs = queued.enqueued_at_ms;
-      return {
-        status: "duplicate",
-        seen: { messageId: guard.messageId, sender: queued.sender, recipient: guard.recipient, atMs },
-      };
+      const seen = context.seen.find(guard.messageId);
+      return seen === undefined ? undefined : { status: "duplicate", seen: seenOf(seen) };
     }
     case "deviceUsable": {
-      const device = statements.deviceQueue.get(guard.device);
+      const device = statements.deviceState.get(guard.device);
       if (device === null) return { status: "unknown_device", device: guard.device };
       return device.state === "revoked" ? { status: "revoked", device: guard.device } : undefined;
     }
     case "queueCap": {
-      const row = statements.deviceQueue.get(guard.recipient);
-      const stats = { frames: row?.queue_frames ?? 0, bytes: row?.queue_bytes ?? 0 };
+      const stats = context.queues.stats(guard.recipient);
       const added = addedTo(guard.recipient, writes);
       const fits =
         stats.frames + added.frames <= guard.maxFrames && stats.bytes + added.bytes <= guard.maxBytes;
@@ -73,21 +81,34 @@ function applyWrite(context: WorkContext, write: Write): number | undefined {
       case "enqueue": {
         const { recipient, kind, messageId, sender, frame, enqueuedAtMs, expiresAtMs } = write.entry;
         const seq = context.nextSeq();
-        statements.insertEntry.run(seq, recipient, kind, messageId, sender, frame, enqueuedAtMs, expiresAtMs);
+        const bytes = frame.byteLength;
+        statements.insertEntry.run(
+          seq,
+          recipient,
+          kind,
+          messageId,
+          sender,
+          frame,
+          enqueuedAtMs,
+          expiresAtMs,
+          bytes,
+        );
+        context.queues.add(recipient, seq, bytes);
         return seq;
       }
-      case "deleteEntry":
-        statements.deleteEntry.run(write.seq, write.recipient);
-        return undefined;
-      case "markSeen": {
-        const { messageId, sender, recipient, atMs } = write.seen;
-        statements.insertSeen.run(messageId, sender, recipient, atMs);
+      case "deleteEntry": {
+        if (context.queues.remove(write.recipient, write.seq)) statements.deleteEntry.run(write.seq);
         return undefined;
       }
-      case "touchContact":
+      case "markSeen":
+        throw new StoreError("invalid_write", "markSeen is applied after the other writes");
+      case "touchContact": {
+        const storedAtMs = statements.contactAt.get(write.a, write.b)?.last_at_ms;
+        if (!contactMoves(storedAtMs, write.atMs, context.contactResolutionMs)) return undefined;
         statements.touchContact.run(write.a, write.b, write.atMs);
         statements.touchContact.run(write.b, write.a, write.atMs);
         return undefined;
+      }
       case "putDevice": {
         const d = write.device;
         statements.putDevice.run(
@@ -113,6 +134,19 @@ function applyWrite(context: WorkContext, write: Write): number | undefined {
         return undefined;
       }
     }
+  } catch (error) {
+    throw writeError(write, error);
+  }
+}
+
+/** The key linking a seen record to the entry enqueued for it in the same work. */
+function sentKey(recipient: Uint8Array, messageId: Uint8Array): string {
+  return `${Buffer.from(recipient).toString("hex")}:${Buffer.from(messageId).toString("hex")}`;
+}
+
+function tryWrite(write: Write, apply: () => void): void {
+  try {
+    apply();
   } catch (error) {
     throw writeError(write, error);
   }

@@ -1,6 +1,5 @@
 import { Database } from "bun:sqlite";
 import {
-  chmodSync,
   closeSync,
   fsyncSync,
   openSync,
@@ -10,10 +9,11 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { errorMessage } from "../../errors.ts";
 import { unlinkQuietly } from "../../util/atomic-write.ts";
 import { StoreError } from "../store-error.ts";
+import { runInlineWorker } from "./inline-worker.ts";
 import { schemaVersion } from "./migrate.ts";
 import { LATEST_SCHEMA_VERSION } from "./schema.ts";
 
@@ -40,52 +40,71 @@ export function backupName(atMs: number, compressed: boolean): string {
   return `norc-${stamp}.db${compressed ? ".zst" : ""}`;
 }
 
+const WORKER_SOURCE = `
+import { Database } from "bun:sqlite";
+import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+const sync = (path) => { const fd = openSync(path, "r"); fsyncSync(fd); closeSync(fd); };
+self.onmessage = ({ data }) => {
+  try {
+    const source = new Database(data.file, { readonly: true });
+    try { source.query("VACUUM INTO ?").run(data.raw); } finally { source.close(false); }
+    chmodSync(data.raw, 0o600);
+    const copy = new Database(data.raw, { readonly: true });
+    let verdict;
+    try { verdict = copy.query("PRAGMA integrity_check").values().map((row) => row[0]).join("; "); } finally { copy.close(false); }
+    if (verdict !== "ok") throw new Error("the copy fails its integrity check: " + verdict);
+    const rawBytes = readFileSync(data.raw).length;
+    if (data.packed) {
+      writeFileSync(data.packed, Bun.zstdCompressSync(readFileSync(data.raw), { level: 3 }), { mode: 0o600 });
+      rmSync(data.raw);
+      sync(data.packed);
+    } else {
+      sync(data.raw);
+    }
+    postMessage({ ok: true, rawBytes });
+  } catch (error) {
+    postMessage({ ok: false, message: String(error && error.message ? error.message : error) });
+  }
+};
+`;
+
 /**
- * Takes an online, consistent copy of the database at `dbFile` (`VACUUM INTO` on a connection of
- * its own, while the store keeps writing) into `target` (a file path), verifies it (opens it, runs
- * `integrity_check`), compresses it with zstd when asked, and only then renames it into place. A
- * failure or a kill leaves no file that looks complete: only `.partial-*` files, which `pruneBackups`
- * removes.
+ * Takes an online, consistent copy of the database at `dbFile` into `target` (a file path):
+ * `VACUUM INTO` on a connection of its own in a worker thread (the store keeps writing and the
+ * event loop keeps serving), then verifies it (opens it, `integrity_check`), compresses it with zstd
+ * when asked, and only then renames it into place. A failure or a kill leaves no file that looks
+ * complete: only `.partial-*` files, which `pruneBackups` removes.
  */
-export function writeBackup(
+export async function writeBackup(
   dbFile: string,
   target: string,
   compress: boolean,
   nowMs = Date.now(),
-): BackupOutcome {
+): Promise<BackupOutcome> {
   const started = performance.now();
-  const dir = join(target, "..");
+  const dir = dirname(target);
   const raw = join(dir, `${TEMP_PREFIX}${process.pid}-${nowMs}.db`);
-  const packed = `${raw}.zst`;
+  const packed = compress ? `${raw}.zst` : undefined;
   try {
-    const source = new Database(dbFile, { readonly: true });
-    try {
-      source.run(`VACUUM INTO '${raw.replaceAll("'", "''")}'`);
-    } finally {
-      source.close();
-    }
-    chmodSync(raw, 0o600);
-    verifyDatabaseFile(raw);
-    const rawBytes = statSync(raw).size;
-    if (compress) {
-      writeSynced(packed, Bun.zstdCompressSync(readFileSync(raw), { level: 3 }));
-      unlinkQuietly(raw);
-    } else {
-      fsyncFile(raw);
-    }
-    renameSync(compress ? packed : raw, target);
+    const done = await runInlineWorker<{ ok: boolean; message?: string; rawBytes?: number }>(WORKER_SOURCE, {
+      file: dbFile,
+      raw,
+      packed,
+    });
+    if (!done.ok) throw new Error(done.message);
+    renameSync(packed ?? raw, target);
     fsyncFile(dir);
+    const bytes = statSync(target).size;
     return {
       file: target,
-      bytes: statSync(target).size,
+      bytes,
       atMs: nowMs,
       durationMs: performance.now() - started,
-      rawBytes,
+      rawBytes: done.rawBytes ?? bytes,
     };
   } catch (error) {
     unlinkQuietly(raw);
-    unlinkQuietly(packed);
-    if (error instanceof StoreError) throw error;
+    if (packed !== undefined) unlinkQuietly(packed);
     throw new StoreError("io", `backup to ${target} failed, nothing kept (${errorMessage(error)})`, {
       cause: error,
     });

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { errorMessage } from "../../errors.ts";
 import { StoreError } from "../store-error.ts";
+import { UndoLog } from "./undo-log.ts";
 
 interface Pending {
   task: () => unknown;
@@ -34,6 +35,8 @@ export class GroupCommit {
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
   private readonly counters: GroupCommitStats = { batches: 0, tasks: 0, largestBatch: 0 };
+  /** In-memory changes of the open batch, undone with their savepoint or the batch. */
+  readonly undo = new UndoLog();
   private readonly sql;
 
   constructor(
@@ -99,11 +102,13 @@ export class GroupCommit {
       const settled = batch.map((pending) => this.runOne(pending.task));
       this.hooks.beforeCommit?.();
       this.sql.commit.run();
+      this.undo.clear();
       this.count(batch.length);
       this.afterCommit();
       return settled;
     } catch (error) {
       if (this.db.inTransaction) this.sql.rollback.run();
+      this.undo.rollbackTo(0);
       const failure = new StoreError("io", `commit failed, nothing stored (${errorMessage(error)})`, {
         cause: error,
       });
@@ -122,6 +127,7 @@ export class GroupCommit {
 
   private runOne(task: () => unknown): Settled {
     this.sql.savepoint.run();
+    const mark = this.undo.mark();
     try {
       const value = task();
       this.sql.release.run();
@@ -129,6 +135,7 @@ export class GroupCommit {
     } catch (error) {
       this.sql.undo.run();
       this.sql.release.run();
+      this.undo.rollbackTo(mark);
       return { ok: false, error };
     }
   }

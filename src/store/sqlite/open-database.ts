@@ -71,3 +71,16 @@ function openError(error: unknown, file: string): StoreError {
     { cause: error },
   );
 }
+
+/** A connection's durability settings, for the start-up log line and for tests. */
+export interface DatabaseSettings {
+  journalMode: string;
+  synchronous: string;
+  foreignKeys: boolean;
+}
+
+export function databaseSettings(db: Database): DatabaseSettings {
+  const pragma = (name: string) => String(db.query(`PRAGMA ${name}`).values()[0]?.[0]);
+  const synchronous = ["off", "normal", "full", "extra"][Number(pragma("synchronous"))] ?? "unknown";
+  return { journalMode: pragma("journal_mode"), synchronous, foreignKeys: pragma("foreign_keys") === "1" };
+}

@@ -20,38 +20,33 @@ export function prepareStatements(db: Database) {
     allDevices: db.prepare<DeviceRow, []>(
       `SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY registered_at_ms, id`,
     ),
-    deviceQueue: db.prepare<{ state: string; queue_frames: number; queue_bytes: number }, [Blob]>(
-      "SELECT state, queue_frames, queue_bytes FROM devices WHERE id = ?",
-    ),
-    page: db.prepare<EntryRow, [Blob, number, number]>(
-      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?`,
-    ),
-    findEntry: db.prepare<EntryRow, [Blob, Blob]>(
-      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE recipient = ? AND message_id = ? ORDER BY seq LIMIT 1`,
-    ),
-    queueOf: db.prepare<EntryRow, [Blob]>(
-      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE recipient = ? ORDER BY seq`,
+    deviceState: db.prepare<{ state: string }, [Blob]>("SELECT state FROM devices WHERE id = ?"),
+    allEntrySeqs: db.prepare<{ recipient: Blob; seq: number; frame_bytes: number }, []>(
+      "SELECT recipient, seq, frame_bytes FROM entries ORDER BY seq",
     ),
     expired: db.prepare<EntryRow, [number, number]>(
       `SELECT ${ENTRY_COLUMNS} FROM entries WHERE expires_at_ms <= ? ORDER BY expires_at_ms, seq LIMIT ?`,
     ),
-    getSeen: db.prepare<SeenRow, [Blob]>(
-      "SELECT message_id, sender, recipient, at_ms FROM seen WHERE message_id = ?",
+    seenRow: db.prepare<SeenRow, [number]>(
+      "SELECT id, message_id, sender, recipient, at_ms, seq FROM seen WHERE id = ?",
     ),
+    seenIds: db.prepare<{ id: number; message_id: Blob }, []>("SELECT id, message_id FROM seen"),
+    entryBySeq: db.prepare<EntryRow, [number]>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE seq = ?`),
     contactsOf: db.prepare<{ peer: Blob; last_at_ms: number }, [Blob, number]>(
       "SELECT peer, last_at_ms FROM contacts WHERE device = ? AND last_at_ms >= ?",
     ),
     getPresence: db.prepare<PresenceRow, [Blob]>(
       "SELECT device, status, frame, at_ms FROM presence WHERE device = ?",
     ),
-    insertEntry: db.prepare<never, [number, Blob, string, Blob, Blob, Blob, number, number]>(
-      `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertEntry: db.prepare<never, [number, Blob, string, Blob, Blob, Blob, number, number, number]>(
+      `INSERT INTO entries (${ENTRY_COLUMNS}, frame_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    deleteEntry: db.prepare<never, [number, Blob]>("DELETE FROM entries WHERE seq = ? AND recipient = ?"),
-    deleteEntryBySeq: db.prepare<never, [number]>("DELETE FROM entries WHERE seq = ?"),
-    deleteQueue: db.prepare<never, [Blob]>("DELETE FROM entries WHERE recipient = ?"),
-    insertSeen: db.prepare<never, [Blob, Blob, Blob, number]>(
-      "INSERT INTO seen (message_id, sender, recipient, at_ms) VALUES (?, ?, ?, ?)",
+    deleteEntry: db.prepare<never, [number]>("DELETE FROM entries WHERE seq = ?"),
+    insertSeen: db.prepare<never, [Blob, Blob, Blob, number, number | null]>(
+      "INSERT INTO seen (message_id, sender, recipient, at_ms, seq) VALUES (?, ?, ?, ?, ?)",
+    ),
+    contactAt: db.prepare<{ last_at_ms: number }, [Blob, Blob]>(
+      "SELECT last_at_ms FROM contacts WHERE device = ? AND peer = ?",
     ),
     touchContact: db.prepare<never, [Blob, Blob, number]>(
       `INSERT INTO contacts (device, peer, last_at_ms) VALUES (?, ?, ?)
@@ -70,7 +65,10 @@ export function prepareStatements(db: Database) {
       `INSERT INTO presence (device, status, frame, at_ms) VALUES (?, ?, ?, ?)
        ON CONFLICT (device) DO UPDATE SET status = excluded.status, frame = excluded.frame, at_ms = excluded.at_ms`,
     ),
-    pruneSeen: db.prepare<never, [number]>("DELETE FROM seen WHERE at_ms < ?"),
+    pruneSeen: db.prepare<{ id: number; message_id: Blob }, [number]>(
+      `DELETE FROM seen WHERE at_ms < ? AND (seq IS NULL OR NOT EXISTS (SELECT 1 FROM entries WHERE entries.seq = seen.seq))
+       RETURNING id, message_id`,
+    ),
     pruneContacts: db.prepare<never, [number]>("DELETE FROM contacts WHERE last_at_ms < ?"),
     maxSeq: db.prepare<{ seq: number | null }, []>("SELECT max(seq) AS seq FROM entries"),
     savedSeq: db.prepare<{ value: number }, []>("SELECT value FROM store_meta WHERE key = 'last_seq'"),

@@ -35,10 +35,12 @@ export interface EntryRow {
 }
 
 export interface SeenRow {
+  id: number;
   message_id: Uint8Array;
   sender: Uint8Array;
   recipient: Uint8Array;
   at_ms: number;
+  seq: number | null;
 }
 
 export interface PresenceRow {

@@ -5,8 +5,10 @@ export interface Migration {
 }
 
 /**
- * The schema history. Never edit a released step: add the next one. Queue counters live on the
- * device row, kept by triggers, so caps are checked without counting a queue.
+ * The schema history. Never edit a released step: add the next one. Hot-path tables are appended
+ * in commit order; the lookups a B-tree would serve with a page write per message are in memory,
+ * rebuilt at open: QueueIndex (recipient -> seqs, from `entries`) and SeenIndex (message id -> row of
+ * `seen`, whose `seq` links the entry sent with it).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -20,9 +22,7 @@ CREATE TABLE devices (
   info TEXT NOT NULL,
   capabilities INTEGER NOT NULL,
   registered_at_ms INTEGER NOT NULL,
-  updated_at_ms INTEGER NOT NULL,
-  queue_frames INTEGER NOT NULL DEFAULT 0,
-  queue_bytes INTEGER NOT NULL DEFAULT 0
+  updated_at_ms INTEGER NOT NULL
 );
 CREATE INDEX devices_by_user ON devices (user_id, registered_at_ms, id);
 CREATE TABLE entries (
@@ -32,26 +32,19 @@ CREATE TABLE entries (
   message_id BLOB NOT NULL,
   sender BLOB NOT NULL,
   frame BLOB NOT NULL,
+  frame_bytes INTEGER NOT NULL,
   enqueued_at_ms INTEGER NOT NULL,
   expires_at_ms INTEGER NOT NULL
 );
-CREATE INDEX entries_by_recipient ON entries (recipient, seq);
-CREATE INDEX entries_by_message ON entries (recipient, message_id);
 CREATE INDEX entries_by_expiry ON entries (expires_at_ms);
-CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
-  UPDATE devices SET queue_frames = queue_frames + 1, queue_bytes = queue_bytes + length(NEW.frame)
-  WHERE id = NEW.recipient;
-END;
-CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
-  UPDATE devices SET queue_frames = queue_frames - 1, queue_bytes = queue_bytes - length(OLD.frame)
-  WHERE id = OLD.recipient;
-END;
 CREATE TABLE seen (
-  message_id BLOB PRIMARY KEY,
+  id INTEGER PRIMARY KEY,
+  message_id BLOB NOT NULL,
   sender BLOB NOT NULL,
   recipient BLOB NOT NULL,
-  at_ms INTEGER NOT NULL
-) WITHOUT ROWID;
+  at_ms INTEGER NOT NULL,
+  seq INTEGER
+);
 CREATE INDEX seen_by_time ON seen (at_ms);
 CREATE TABLE contacts (
   device BLOB NOT NULL,

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { Store, StoreOptions } from "../ports.ts";
+import { CONTACT_RESOLUTION_MS, type Store, type StoreOptions } from "../ports.ts";
 import { QuotaTracker } from "../quota-tracker.ts";
 import type {
   ContactRecord,
@@ -15,55 +15,78 @@ import type {
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
 import { applyWork, type WorkContext } from "./apply-work.ts";
+import { BackgroundWork } from "./background-work.ts";
+import { type BackupOutcome, writeBackup } from "./backup.ts";
+import { Checkpointer } from "./checkpointer.ts";
 import { GroupCommit, type GroupCommitStats } from "./group-commit.ts";
-import { openDatabase } from "./open-database.ts";
+import { entriesAt, queuedEntries, revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
+import { type DatabaseSettings, databaseSettings, openDatabase } from "./open-database.ts";
 import { prepareStatements, type Statements } from "./prepare-statements.ts";
+import { QueueIndex } from "./queue-index.ts";
 import { deviceOf, entryOf, presenceOf, seenOf } from "./rows.ts";
+import { SeenLog } from "./seen-log.ts";
+import { SeqCounter } from "./seq-counter.ts";
 import { StoreUsage } from "./store-usage.ts";
+
+/** Options of the sqlite store beyond the common ones. */
+export interface SqliteStoreOptions extends StoreOptions {
+  /** Checkpoint the WAL from a worker thread (default true); false checkpoints inside COMMITs. */
+  backgroundCheckpoint?: boolean;
+}
+
+/** Above this WAL size a batch checkpoints itself: the background checkpointer is not keeping up. */
+export const WAL_INLINE_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
 /**
  * The embedded durable store: one bun:sqlite database in a data directory. Reads see committed
  * state only; every change goes through the group commit, so changes keep call order.
  */
 export class SqliteStore implements Store {
+  /** Bytes on disk against the quota (backups add theirs). */
+  readonly usage: StoreUsage;
   private readonly statements: Statements;
   private readonly group: GroupCommit;
   private readonly context: WorkContext;
-  private lastSeq: number;
-  private seqDirty = false;
+  private readonly seen: SeenLog;
+  private readonly checkpointer: Checkpointer | undefined;
+  private readonly background = new BackgroundWork();
   private closed = false;
 
   private constructor(
     private readonly db: Database,
     readonly file: string,
-    /** Bytes on disk against the quota (backups add theirs). */
-    readonly usage: StoreUsage,
+    options: SqliteStoreOptions,
   ) {
+    this.usage = new StoreUsage(file, new QuotaTracker(options));
     this.statements = prepareStatements(db);
-    this.lastSeq = Math.max(
-      this.statements.savedSeq.get()?.value ?? 0,
-      this.statements.maxSeq.get()?.seq ?? 0,
-    );
+    const seqs = new SeqCounter(this.statements);
     this.group = new GroupCommit(db, {
-      beforeCommit: () => this.saveSeq(),
-      afterCommit: () => usage.measure(),
+      beforeCommit: () => seqs.save(),
+      afterCommit: () => this.afterBatch(),
     });
+    this.seen = new SeenLog(this.statements, this.group.undo);
     this.context = {
       statements: this.statements,
-      nextSeq: () => {
-        this.seqDirty = true;
-        return ++this.lastSeq;
-      },
-      quota: usage.quota,
-      usedBytes: () => usage.usedBytes,
+      seen: this.seen,
+      queues: new QueueIndex(this.statements, this.group.undo),
+      nextSeq: () => seqs.next(),
+      quota: this.usage.quota,
+      usedBytes: () => this.usage.usedBytes,
+      contactResolutionMs: options.contactResolutionMs ?? CONTACT_RESOLUTION_MS,
     };
+    if (options.backgroundCheckpoint ?? true) {
+      db.run("PRAGMA wal_autocheckpoint = 0");
+      this.checkpointer = Checkpointer.start(file, () => {
+        if (!this.closed) db.run("PRAGMA wal_autocheckpoint = 1000");
+      });
+    }
   }
 
   /** Opens (creating if needed) the store in `dir`; throws StoreError saying what to do if it cannot. */
-  static open(dir: string, options: StoreOptions = {}): SqliteStore {
+  static open(dir: string, options: SqliteStoreOptions = {}): SqliteStore {
     const { db, file } = openDatabase(dir);
     try {
-      return new SqliteStore(db, file, new StoreUsage(file, new QuotaTracker(options)));
+      return new SqliteStore(db, file, options);
     } catch (error) {
       db.close();
       throw error;
@@ -105,22 +128,31 @@ export class SqliteStore implements Store {
   }
 
   async mailboxPage(recipient: Id, afterSeq: number, limit: number): Promise<QueueEntry[]> {
-    return this.open().page.all(recipient, afterSeq, limit).map(entryOf);
+    this.open();
+    return entriesAt(this.context, this.context.queues.page(recipient, afterSeq, limit));
   }
 
   async findEntry(recipient: Id, messageId: Id): Promise<QueueEntry | undefined> {
-    const row = this.open().findEntry.get(recipient, messageId);
-    return row === null ? undefined : entryOf(row);
+    const statements = this.open();
+    const seen = this.seen.find(messageId);
+    if (seen?.seq != null && Buffer.from(seen.recipient).equals(recipient)) {
+      const row = statements.entryBySeq.get(seen.seq);
+      if (row !== null) return entryOf(row);
+    }
+    return queuedEntries(this.context, recipient).find((entry) =>
+      Buffer.from(entry.messageId).equals(messageId),
+    );
   }
 
   async queueStats(recipient: Id): Promise<QueueStats> {
-    const row = this.open().deviceQueue.get(recipient);
-    return { frames: row?.queue_frames ?? 0, bytes: row?.queue_bytes ?? 0 };
+    this.open();
+    return this.context.queues.stats(recipient);
   }
 
   async getSeen(messageId: Id): Promise<SeenRecord | undefined> {
-    const row = this.open().getSeen.get(messageId);
-    return row === null ? undefined : seenOf(row);
+    this.open();
+    const row = this.seen.find(messageId);
+    return row === undefined ? undefined : seenOf(row);
   }
 
   async contactsOf(device: Id, sinceMs: number): Promise<ContactRecord[]> {
@@ -139,15 +171,11 @@ export class SqliteStore implements Store {
   }
 
   sweepExpired(nowMs: number, limit: number): Promise<QueueEntry[]> {
-    return this.change(() => {
-      const expired = this.statements.expired.all(nowMs, Math.max(0, limit)).map(entryOf);
-      for (const entry of expired) this.statements.deleteEntryBySeq.run(entry.seq);
-      return expired;
-    });
+    return this.change(() => sweepExpiredTask(this.context, nowMs, limit));
   }
 
   pruneSeen(beforeMs: number): Promise<number> {
-    return this.change(() => this.statements.pruneSeen.run(beforeMs).changes);
+    return this.change(() => this.seen.prune(beforeMs));
   }
 
   pruneContacts(beforeMs: number): Promise<number> {
@@ -155,22 +183,12 @@ export class SqliteStore implements Store {
   }
 
   revokeDevice(id: Id, atMs: number): Promise<RevokeOutcome> {
-    return this.change((): RevokeOutcome => {
-      const device = this.statements.deviceQueue.get(id);
-      if (device === null) return { status: "unknown_device" };
-      if (device.state === "revoked") return { status: "already_revoked" };
-      this.statements.setDeviceState.run("revoked", atMs, id);
-      const purged = this.statements.queueOf.all(id).map(entryOf);
-      this.statements.deleteQueue.run(id);
-      return { status: "revoked", purged };
-    });
+    return this.change(() => revokeDeviceTask(this.context, id, atMs));
   }
 
   /** The connection's durability settings, for the start-up log line and for tests. */
-  settings(): { journalMode: string; synchronous: string; foreignKeys: boolean } {
-    const pragma = (name: string) => String(this.db.query(`PRAGMA ${name}`).values()[0]?.[0]);
-    const synchronous = ["off", "normal", "full", "extra"][Number(pragma("synchronous"))] ?? "unknown";
-    return { journalMode: pragma("journal_mode"), synchronous, foreignKeys: pragma("foreign_keys") === "1" };
+  settings(): DatabaseSettings {
+    return databaseSettings(this.db);
   }
 
   /** How many transactions served how many changes since open (group commit at work). */
@@ -178,10 +196,21 @@ export class SqliteStore implements Store {
     return this.group.stats();
   }
 
+  /**
+   * Backs up the database into `target` while writes go on (see writeBackup: a worker thread, so
+   * the event loop keeps serving); close() waits for it.
+   */
+  backup(target: string, compress: boolean, nowMs = Date.now()): Promise<BackupOutcome> {
+    if (this.closed) return Promise.reject(new StoreError("closed", "the store is closed"));
+    return this.background.track(writeBackup(this.file, target, compress, nowMs));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.background.settled();
     await this.group.idle();
+    await this.checkpointer?.stop();
     for (const statement of Object.values(this.statements)) statement.finalize();
     this.group.finalize();
     this.db.close(true);
@@ -192,10 +221,10 @@ export class SqliteStore implements Store {
     return this.group.run(task);
   }
 
-  private saveSeq(): void {
-    if (!this.seqDirty) return;
-    this.statements.saveSeq.run(this.lastSeq);
-    this.seqDirty = false;
+  /** Measures the files for the quota; checkpoints here if the WAL outgrew the background worker. */
+  private afterBatch(): void {
+    this.usage.measure();
+    if (this.usage.walBytes > WAL_INLINE_CHECKPOINT_BYTES) this.db.run("PRAGMA wal_checkpoint(PASSIVE)");
   }
 
   private open(): Statements {

@@ -17,9 +17,12 @@ export class StoreUsage {
     this.measure();
   }
 
+  walBytes = 0;
+
   /** Re-reads the file sizes and reports a quota crossing if there is one. */
   measure(): number {
-    this.usedBytes = sizeOf(this.file) + sizeOf(`${this.file}-wal`) + this.backupBytes;
+    this.walBytes = sizeOf(`${this.file}-wal`);
+    this.usedBytes = sizeOf(this.file) + this.walBytes + this.backupBytes;
     this.quota.update(this.usedBytes);
     return this.usedBytes;
   }

@@ -52,7 +52,7 @@ test.each([false, true])(
   async (compress) => {
     const { dataDir, dbFile, backups } = await populated(200);
     const target = join(backups, backupName(T0, compress));
-    const outcome = writeBackup(dbFile, target, compress, T0);
+    const outcome = await writeBackup(dbFile, target, compress, T0);
     expect(outcome.file).toBe(target);
     expect(target.endsWith(compress ? "Z.db.zst" : "Z.db")).toBe(true);
     expect(statSync(target).mode & 0o777).toBe(0o600);
@@ -70,7 +70,7 @@ test.each([false, true])(
 test("retention keeps the newest copies; partial files are never listed and are removed", async () => {
   const { dbFile, backups } = await populated(3);
   for (let i = 0; i < 4; i++)
-    writeBackup(dbFile, join(backups, backupName(T0 + i * 1000, true)), true, T0 + i);
+    await writeBackup(dbFile, join(backups, backupName(T0 + i * 1000, true)), true, T0 + i);
   writeFileSync(join(backups, ".partial-99-1.db"), "half");
   expect(listBackups(backups).length).toBe(4);
   const kept = pruneBackups(backups, 2);
@@ -81,7 +81,7 @@ test("retention keeps the newest copies; partial files are never listed and are 
 test("a damaged backup is refused by restore and the current database stays in place", async () => {
   const { dataDir, dbFile, backups } = await populated(5);
   const target = join(backups, backupName(T0, false));
-  writeBackup(dbFile, target, false, T0);
+  await writeBackup(dbFile, target, false, T0);
   const bytes = readFileSync(target);
   bytes.fill(0x5a, 4096, 8192);
   writeFileSync(target, bytes);

@@ -72,8 +72,11 @@ export function lifecycleContract(makeFixture: FixtureFactory): void {
       try {
         expect(await reopened.mailboxPage(id(2), 0, 10)).toEqual(before.slice(0, 2));
         expect(await reopened.getDevice(id(2))).toMatchObject({ userId: "alice", state: "active" });
+        expect(await reopened.queueStats(id(2))).toEqual({ frames: 2, bytes: 128 });
         expect(await reopened.getSeen(id(3, 1))).toMatchObject({ sender: id(1) });
-        expect(await reopened.contactsOf(id(2), 0)).toEqual([{ peer: id(1), lastAtMs: T0 + 3 }]);
+        expect(await reopened.commit(sendWork(3, 1, 2))).toMatchObject({ status: "duplicate" });
+        expect(await reopened.findEntry(id(2), id(2, 1))).toEqual(before[1]);
+        expect(await reopened.contactsOf(id(2), 0)).toEqual([{ peer: id(1), lastAtMs: T0 + 1 }]);
         expect(await reopened.getPresence(id(1))).toEqual(presence);
         const next = await reopened.commit(sendWork(4, 1, 2));
         expect(next.status === "ok" && (next.seqs[0] ?? 0) > (before.at(-1)?.seq ?? 0)).toBe(true);

@@ -73,7 +73,7 @@ export function mailboxContract(makeFixture: FixtureFactory): void {
     });
   });
 
-  test("an ack deletes its entry and queues the receipt in one unit of work; seqs are never reused", async () => {
+  test("an ack deletes its entry (only in its own queue) and queues the receipt in one unit of work; seqs are never reused", async () => {
     await withStore(makeFixture, async (store) => {
       await addDevices(store, 2);
       await store.commit(sendWork(1, 1, 2));
@@ -90,6 +90,9 @@ export function mailboxContract(makeFixture: FixtureFactory): void {
       expect(acked.status === "ok" && (acked.seqs[0] ?? 0) > lastSeq).toBe(true);
       expect(numbersOf(await store.mailboxPage(id(2), 0, 10))).toEqual([1]);
       expect(await store.mailboxPage(id(1), 0, 10)).toMatchObject([{ kind: "receipt", sender: id(2) }]);
+      const [kept] = await store.mailboxPage(id(2), 0, 1);
+      await store.commit({ writes: [{ type: "deleteEntry", recipient: id(1), seq: kept?.seq ?? 0 }] });
+      expect(numbersOf(await store.mailboxPage(id(2), 0, 10))).toEqual([1]);
       const again = await store.commit({ writes: [{ type: "deleteEntry", recipient: id(2), seq: lastSeq }] });
       expect(again).toEqual({ status: "ok", seqs: [] });
       expect(await store.queueStats(id(2))).toMatchObject({ frames: 1 });

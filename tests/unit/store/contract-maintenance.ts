@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import type { Store } from "../../../src/store/ports.ts";
 import {
   addDevices,
   DAY_MS,
@@ -39,7 +40,7 @@ export function maintenanceContract(makeFixture: FixtureFactory): void {
     });
   });
 
-  test("seen records leave after the dedupe window; a message id still queued stays a duplicate", async () => {
+  test("seen records leave after the dedupe window, except while their message is queued (it stays a duplicate)", async () => {
     await withStore(makeFixture, async (store) => {
       await addDevices(store, 2);
       await store.commit(sendWork(1, 1, 2));
@@ -50,11 +51,17 @@ export function maintenanceContract(makeFixture: FixtureFactory): void {
       expect(await store.getSeen(id(1, 1))).toBeUndefined();
       expect(await store.getSeen(id(2, 1))).toMatchObject({ atMs: T0 + DAY_MS });
       expect((await store.commit(sendWork(1, 1, 2, { atMs: T0 + 2 * DAY_MS }))).status).toBe("ok");
-      await store.pruneSeen(T0 + 3 * DAY_MS);
+      expect(await store.pruneSeen(T0 + 3 * DAY_MS)).toBe(0);
       expect(await store.commit(sendWork(2, 1, 2))).toMatchObject({
         status: "duplicate",
         seen: { sender: id(1) },
       });
+      const stillQueued = await store.findEntry(id(2), id(2, 1));
+      expect(stillQueued).toMatchObject({ sender: id(1), messageId: id(2, 1) });
+      await store.commit({ writes: [{ type: "deleteEntry", recipient: id(2), seq: stillQueued?.seq ?? 0 }] });
+      expect(await store.pruneSeen(T0 + 3 * DAY_MS)).toBe(1);
+      expect(await store.getSeen(id(2, 1))).toBeUndefined();
+      expect((await store.commit(sendWork(2, 1, 2))).status).toBe("ok");
     });
   });
 
@@ -75,6 +82,31 @@ export function maintenanceContract(makeFixture: FixtureFactory): void {
       expect(await store.contactsOf(id(3), 0)).toEqual([]);
       expect(await store.contactsOf(id(1), 0)).toEqual([{ peer: id(2), lastAtMs: T0 + 500 }]);
     });
+  });
+
+  test("a pair's time moves only by the contact resolution, never back; resolution 0 keeps every later time", async () => {
+    const touches = async (store: Store, times: number[]) => {
+      for (const atMs of times)
+        await store.commit({ writes: [{ type: "touchContact", a: id(1), b: id(2), atMs }] });
+      return (await store.contactsOf(id(2), 0)).map((c) => c.lastAtMs);
+    };
+    await withStore(
+      makeFixture,
+      async (store) => {
+        expect(await touches(store, [T0])).toEqual([T0]);
+        expect(await touches(store, [T0 + 999, T0 - 5])).toEqual([T0]);
+        expect(await touches(store, [T0 + 1000])).toEqual([T0 + 1000]);
+        expect(await store.contactsOf(id(1), 0)).toEqual([{ peer: id(2), lastAtMs: T0 + 1000 }]);
+      },
+      { contactResolutionMs: 1000 },
+    );
+    await withStore(
+      makeFixture,
+      async (store) => {
+        expect(await touches(store, [T0, T0 + 1, T0 - 5])).toEqual([T0 + 1]);
+      },
+      { contactResolutionMs: 0 },
+    );
   });
 
   test("revocation marks the device revoked and purges its queue in commit order, once", async () => {

@@ -63,6 +63,7 @@ export function unitOfWorkContract(makeFixture: FixtureFactory): void {
       work.writes.push({ type: "enqueue", entry: entry(2, 1, 6) });
       await expect(store.commit({ writes: work.writes })).rejects.toBeInstanceOf(StoreError);
       await expectNothingOf(store, 1, 1, 2);
+      expect(await store.queueStats(id(2))).toEqual({ frames: 0, bytes: 0 });
       const renamed = { ...device(1), info: "renamed" };
       const writes: Write[] = [
         { type: "putDevice", device: renamed },
@@ -70,6 +71,11 @@ export function unitOfWorkContract(makeFixture: FixtureFactory): void {
       ];
       await expect(store.commit({ writes })).rejects.toBeInstanceOf(StoreError);
       expect((await store.getDevice(id(1)))?.info).toBe("device 1");
+      await store.commit(sendWork(5, 1, 2));
+      const seenTwice = [sendWork(6, 1, 2).writes[1], sendWork(5, 1, 2).writes[1]] as Write[];
+      await expect(store.commit({ writes: seenTwice })).rejects.toBeInstanceOf(StoreError);
+      expect(await store.getSeen(id(6, 1))).toBeUndefined();
+      expect((await store.commit(sendWork(6, 1, 2))).status).toBe("ok");
       expect((await store.commit(sendWork(1, 1, 2))).status).toBe("ok");
     });
   });

@@ -86,7 +86,7 @@ test("a commit resolves only once its batch is committed: another connection alr
   });
 });
 
-test("a batch whose COMMIT fails rejects every task in it and stores nothing; later batches still work", async () => {
+test("a batch whose COMMIT fails rejects every task in it, stores nothing and undoes its in-memory changes", async () => {
   const db = new Database(":memory:");
   db.run("CREATE TABLE t (x INTEGER)");
   let failNext = true;
@@ -96,14 +96,22 @@ test("a batch whose COMMIT fails rejects every task in it and stores nothing; la
     },
   });
   const insert = db.prepare("INSERT INTO t (x) VALUES (?)");
-  const results = await Promise.allSettled([1, 2, 3].map((x) => group.run(() => insert.run(x).changes)));
+  const inMemory = new Set<number>();
+  const task = (x: number) => () => {
+    inMemory.add(x);
+    group.undo.push(() => inMemory.delete(x));
+    return insert.run(x).changes;
+  };
+  const results = await Promise.allSettled([1, 2, 3].map((x) => group.run(task(x))));
   expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+  expect([...inMemory]).toEqual([]);
   expect(results[0]).toMatchObject({
     reason: { code: "io", message: expect.stringContaining("nothing stored") },
   });
   failNext = false;
-  expect(await group.run(() => insert.run(4).changes)).toBe(1);
+  expect(await group.run(task(4))).toBe(1);
   expect(db.query("SELECT x FROM t").values()).toEqual([[4]]);
+  expect([...inMemory]).toEqual([4]);
   insert.finalize();
   group.finalize();
   db.close(true);

@@ -86,7 +86,7 @@ export function sendWork(
   const caps = options.caps ?? WIDE_CAPS;
   return {
     guards: [
-      { type: "notSeen", messageId: queued.messageId, recipient: queued.recipient },
+      { type: "notSeen", messageId: queued.messageId },
       { type: "deviceUsable", device: queued.recipient },
       { type: "queueCap", recipient: queued.recipient, ...caps },
       { type: "diskQuota" },
