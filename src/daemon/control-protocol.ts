@@ -11,6 +11,8 @@ export interface StartRecord {
   /** Absolute config file read, or undefined for built-in defaults. */
   configFile?: string;
   daemon: boolean;
+  /** "systemd (unit norc-server.service)" when a service manager started it: `restart` refuses then. */
+  serviceManager?: string;
 }
 
 /** The instance as `status` reports it. */

@@ -2,6 +2,7 @@ import { ExitCode } from "../errors.ts";
 import { findInstance } from "./find-instance.ts";
 import type { InstancePaths } from "./instance-paths.ts";
 import { selfCommand } from "./self-command.ts";
+import { restartRefusal } from "./service-manager.ts";
 import { stopInstance } from "./stop-instance.ts";
 import { gracefulStopWaitSecs } from "./timeouts.ts";
 
@@ -31,6 +32,13 @@ export async function restartInstance(request: RestartRequest, report: RestartRe
   const { paths } = request;
   const found = await findInstance(paths);
   const recorded = found.state === "running" ? found.status?.start : undefined;
+  const refusal = restartRefusal(
+    found.state === "running" ? { pid: found.pid, serviceManager: recorded?.serviceManager } : undefined,
+  );
+  if (refusal !== undefined) {
+    report.problems(`error: ${refusal}\n`);
+    return ExitCode.failure;
+  }
   const useRecorded = recorded !== undefined && !request.overrides;
   const argv = useRecorded ? recorded.argv : request.argv;
   const cwd = useRecorded ? recorded.cwd : process.cwd();

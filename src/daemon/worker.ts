@@ -25,6 +25,8 @@ export interface WorkerOptions {
   onReady?: (listen: ListenInfo, handle: ServerHandle, logger: Logger) => void | Promise<void>;
   /** Called after each applied reload with the config now in force (a supervisor follows its log settings). */
   onReloaded?: (config: Config) => void;
+  /** Called once when the server begins to shut down (signal or control channel). */
+  onShutdown?: () => void;
 }
 
 /**
@@ -96,6 +98,7 @@ function startServer(config: Config, logger: Logger, tracker: WorkTracker, optio
     sessionFactory: createSessionFactory(identity, { track: (work) => tracker.track(work) }),
     reloadConfig: async () => (await loadConfig(options.source)).config,
     onReloaded: options.onReloaded,
+    onShutdown: options.onShutdown,
   });
 }
 

@@ -23,6 +23,8 @@ export interface ServerOptions {
   reloadConfig: () => Promise<Config>;
   /** Called after each applied reload with the config now in force. */
   onReloaded?: (config: Config) => void;
+  /** Called once, when the first shutdown begins (the service manager hears STOPPING=1). */
+  onShutdown?: () => void;
 }
 
 /**
@@ -102,6 +104,7 @@ export class Server implements ServerHandle {
   shutdown(mode: "graceful" | "now"): Promise<void> {
     if (this.drain === undefined) {
       this.draining = true;
+      this.options.onShutdown?.();
       this.current.activeListener.stop();
       const timeoutSecs = this.current.config.network.shutdown_timeout_secs;
       this.drain = new ConnectionDrain(this.registry, this.options.logger, timeoutSecs);
