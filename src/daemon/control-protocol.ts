@@ -23,6 +23,8 @@ export interface StartRecord {
    */
   env?: Record<string, string>;
   daemon: boolean;
+  /** "systemd (unit norc-server.service)" when a service manager started it: `restart` refuses then. */
+  serviceManager?: string;
 }
 
 /** The instance as `status` reports it. */

@@ -20,14 +20,17 @@ export function redirectStdio(target: string): boolean {
   }
 }
 
+/** The names the C library goes by on this platform (glibc, musl, macOS), for bun:ffi's dlopen. */
+export function libcNames(): string[] {
+  return process.platform === "darwin"
+    ? ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"]
+    : ["libc.so.6", `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`, "libc.so"];
+}
+
 function loadDup2(): Dup2 | undefined {
   if (dup2 || process.platform === "win32") return dup2;
   const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
-  const names =
-    process.platform === "darwin"
-      ? ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"]
-      : ["libc.so.6", `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`, "libc.so"];
-  for (const name of names) {
+  for (const name of libcNames()) {
     try {
       const lib = dlopen(name, { dup2: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } });
       dup2 = (from, to) => lib.symbols.dup2(from, to);

@@ -4,6 +4,7 @@ import type { StartRecord } from "./control-protocol.ts";
 import { findInstance } from "./find-instance.ts";
 import type { InstancePaths } from "./instance-paths.ts";
 import { selfCommand } from "./self-command.ts";
+import { restartRefusal } from "./service-manager.ts";
 import { describeSource, type StartSource, startSourceOf } from "./start-source.ts";
 import { stopInstance } from "./stop-instance.ts";
 import { gracefulStopWaitSecs } from "./timeouts.ts";
@@ -36,6 +37,15 @@ export async function restartInstance(request: RestartRequest, report: RestartRe
   const { paths } = request;
   const found = await findInstance(paths);
   const own: StartSource = { argv: request.argv, cwd: process.cwd(), env: process.env };
+  const refusal = restartRefusal(
+    found.state === "running"
+      ? { pid: found.pid, serviceManager: found.status?.start.serviceManager }
+      : undefined,
+  );
+  if (refusal !== undefined) {
+    report.problems(`error: ${refusal}\n`);
+    return ExitCode.failure;
+  }
   if (found.state !== "running") {
     report.note(`norc-server was not running (PID file ${paths.pidFile}); starting it`);
     return await startDaemon(own);

@@ -2,27 +2,19 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ConfigSource } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
-import { ExitCode, errorMessage, NorcError } from "../errors.ts";
-import { createLogger, logOptionsFromConfig } from "../log/create-logger.ts";
-import { SUPERVISOR_TARGET } from "../log/format-line.ts";
-import type { Logger } from "../log/logger.ts";
+import { ExitCode, NorcError } from "../errors.ts";
 import { errnoText } from "../util/errno.ts";
 import type { StartRecord } from "./control-protocol.ts";
 import { type ControlServer, tryStartControlServer } from "./control-server.ts";
-import { processLoggerSetup } from "./daemon-log.ts";
 import { supervisorControl, workerControl } from "./instance-control.ts";
 import { acquireInstanceLock } from "./instance-lock.ts";
 import { instancePaths } from "./instance-paths.ts";
 import { removePidFileIfOwned, writePidFile } from "./pid-file.ts";
-import { notifyStarter, READY_FD_ENV } from "./readiness.ts";
-import { STABLE_UPTIME_MS } from "./restart-policy.ts";
-import { Supervisor } from "./supervisor.ts";
+import { notifyStarter } from "./readiness.ts";
+import { runSupervised } from "./run-supervised.ts";
+import { serviceNotifier } from "./service-notify.ts";
 import { runWorker } from "./worker.ts";
 import { becomeWorkerIdentity, createOwnedDirectories, workerIdentity } from "./worker-identity.ts";
-import { WORKER_CWD_ENV } from "./worker-ipc.ts";
-
-/** Signals the supervisor forwards to its worker. */
-const FORWARDED: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1"];
 
 /**
  * The top process of an instance (foreground `start`, or the child of `start --daemon`): takes the
@@ -48,6 +40,8 @@ export async function runInstance(config: Config, source: ConfigSource, start: S
     lock.release();
   };
   process.on("exit", cleanup);
+  // Without a supervisor the server's own event loop sends WATCHDOG=1: a wedged loop sends none.
+  const notifier = serviceNotifier(() => true);
   try {
     writePidFile(paths.pidFile, process.pid);
     if (config.daemon.working_dir !== undefined) process.chdir(config.daemon.working_dir);
@@ -68,9 +62,12 @@ export async function runInstance(config: Config, source: ConfigSource, start: S
         );
         becomeWorkerIdentity(config, identity, logger);
         notifyStarter({ ok: true, pid: process.pid, listen });
+        notifier.ready(listen);
       },
+      onShutdown: () => notifier.stopping(),
     });
   } finally {
+    notifier.close();
     cleanup();
     process.off("exit", cleanup);
   }
@@ -87,53 +84,5 @@ function takeLock(pidFile: string, lockFile: string): ReturnType<typeof acquireI
       `cannot create the lock beside daemon.pid_file "${pidFile}" (${code}): make ${dirname(pidFile)} writable for this user, or set daemon.pid_file to a writable directory`,
       ExitCode.config,
     );
-  }
-}
-
-async function runSupervised(
-  config: Config,
-  start: StartRecord,
-  onFirstReady: (supervisor: Supervisor, logger: Logger) => void,
-): Promise<number> {
-  // The worker rotates the file both write; the supervisor's lines follow it and say who wrote them.
-  const setup = processLoggerSetup(config, { target: SUPERVISOR_TARGET, followRotation: true });
-  const logger = createLogger({ ...logOptionsFromConfig(config), rotation: false }, setup);
-  const env: Record<string, string | undefined> = { ...process.env, [WORKER_CWD_ENV]: start.cwd };
-  delete env[READY_FD_ENV];
-  const supervisor: Supervisor = new Supervisor({
-    args: start.argv,
-    env,
-    logger,
-    policy: {
-      maxRestarts: config.daemon.max_restarts,
-      cooldownMs: config.daemon.restart_cooldown_secs * 1000,
-      stableMs: STABLE_UPTIME_MS,
-    },
-    onReady(listen) {
-      onFirstReady(supervisor, logger);
-      notifyStarter({ ok: true, pid: process.pid, listen });
-    },
-    onLogOptions(options) {
-      try {
-        logger.configure({ ...options, rotation: false });
-      } catch (error) {
-        logger.error(`cannot follow the worker's new log settings: ${errorMessage(error)}`);
-      }
-    },
-  });
-  const listeners = FORWARDED.map((signal) => {
-    // SIGUSR1 too: the worker reopens (as its user) and the supervisor's lines follow the fresh file.
-    const listener = () => supervisor.forward(signal);
-    process.on(signal, listener);
-    return [signal, listener] as const;
-  });
-  logger.info(`supervisor started (pid ${process.pid}); the server runs in a worker process`, {
-    pid: process.pid,
-  });
-  try {
-    return await supervisor.run();
-  } finally {
-    for (const [signal, listener] of listeners) process.off(signal, listener);
-    logger.close();
   }
 }

@@ -1,5 +1,4 @@
 import type { Subprocess } from "bun";
-import { NorcError } from "../errors.ts";
 import type { Logger, LogOptions } from "../log/logger.ts";
 import type { ListenInfo } from "../server/server-handle.ts";
 import { Heartbeat } from "./heartbeat.ts";
@@ -14,6 +13,7 @@ import {
   type WorkerQuestion,
   type WorkerRequest,
 } from "./worker-ipc.ts";
+import { WorkerRequests } from "./worker-requests.ts";
 
 export interface SupervisorOptions {
   /** The worker's arguments (the user's, without --daemon). */
@@ -28,8 +28,6 @@ export interface SupervisorOptions {
   /** A stop began (TERM/INT/QUIT): the service manager is told (sd_notify STOPPING=1). */
   onStopping?: () => void;
 }
-
-type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
 /**
  * The auto-restart supervisor: runs the server as a child process (this binary again, marked by
@@ -49,8 +47,7 @@ export class Supervisor {
   private worker: Subprocess | undefined;
   private stopping = false;
   private everReady = false;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly requests = new WorkerRequests();
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: SupervisorOptions) {}
@@ -78,7 +75,7 @@ export class Supervisor {
       const hungMs = this.hungMs;
       this.hungMs = undefined;
       this.worker = undefined;
-      this.failPending(`the worker ended (${describeExit({ code, signal, hungMs })})`);
+      this.requests.failAll(`the worker ended (${describeExit({ code, signal, hungMs })})`);
       const exit = { code, signal, hungMs, uptimeMs: Date.now() - startedAt, requested: this.stopping };
       if (!this.everReady && !this.stopping) {
         this.options.logger.error(`worker failed to start (${describeExit(exit)})`, {
@@ -122,28 +119,11 @@ export class Supervisor {
 
   /** Asks the running worker (status / reload) over IPC. */
   ask(question: WorkerQuestion, timeoutMs = WORKER_REPLY_MS): Promise<unknown> {
-    const op = question.op;
+    const _op = question.op;
     const worker = this.worker;
     if (!worker || !this.listen)
       return Promise.reject(new Error("no worker is running right now (it is restarting)"));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(
-          new Error(`the worker (pid ${worker.pid}) did not answer "${op}" within ${timeoutMs / 1000} s`),
-        );
-      }, timeoutMs);
-      const done =
-        <T>(settle: (value: T) => void) =>
-        (value: T) => {
-          clearTimeout(timer);
-          this.pending.delete(id);
-          settle(value);
-        };
-      this.pending.set(id, { resolve: done(resolve), reject: done(reject) });
-      worker.send({ type: "request", id, ...question } satisfies WorkerRequest);
-    });
+    return this.requests.ask(question, worker.pid, timeoutMs, (request) => worker.send(request));
   }
 
   private sendToWorker(message: WorkerRequest | WorkerHeartbeat): void {
@@ -198,14 +178,7 @@ export class Supervisor {
       this.options.onLogOptions?.(message.options);
       return;
     }
-    const pending = this.pending.get(message.id);
-    if (!pending) return;
-    if (message.error !== undefined) pending.reject(new NorcError(message.error, message.exitCode));
-    else pending.resolve(message.result);
-  }
-
-  private failPending(reason: string): void {
-    for (const pending of this.pending.values()) pending.reject(new Error(reason));
+    this.requests.settle(message.id, message.result, message.error, message.exitCode);
   }
 
   private sleep(ms: number): Promise<void> {

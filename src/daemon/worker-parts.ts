@@ -23,6 +23,8 @@ export interface WorkerPartOptions {
   source: ConfigSource;
   restarts?: number;
   onReloaded?: (config: Config) => void;
+  /** Called once, when the first shutdown begins (the service manager hears STOPPING=1). */
+  onShutdown?: () => void;
 }
 
 /**
@@ -105,6 +107,7 @@ export class WorkerParts {
       },
       metricsExtra: () => this.storeMetricsNow(),
       restarts: this.options.restarts,
+      onShutdown: this.options.onShutdown,
     });
   }
 

@@ -30,6 +30,8 @@ export interface WorkerOptions {
   ) => void | Promise<void>;
   /** Called after each applied reload with the config now in force (a supervisor follows its log settings). */
   onReloaded?: (config: Config) => void;
+  /** Called once when the server begins to shut down (signal or control channel). */
+  onShutdown?: () => void;
 }
 
 /**

@@ -32,6 +32,8 @@ export interface ServerOptions {
   metricsExtra?: () => string;
   /** Worker restarts by the auto_restart supervisor before this process (for /metrics). */
   restarts?: number;
+  /** Called once, when the first shutdown begins (the service manager hears STOPPING=1). */
+  onShutdown?: () => void;
 }
 
 /**
@@ -120,6 +122,7 @@ export class Server implements ServerHandle {
   shutdown(mode: "graceful" | "now"): Promise<void> {
     if (this.drain === undefined) {
       this.draining = true;
+      this.options.onShutdown?.();
       this.current.activeListener.stop();
       const timeoutSecs = this.current.config.network.shutdown_timeout_secs;
       this.drain = new ConnectionDrain(this.registry, this.options.logger, timeoutSecs);

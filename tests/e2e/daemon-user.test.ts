@@ -119,6 +119,16 @@ describe.skipIf(!isRoot)(
       expect((await cli(dir, "validate-config")).exitCode).toBe(0);
     }, 60_000);
 
+    test("a config file only root can read: OK with a warning that every reload after the switch is rejected", async () => {
+      const { dir, config } = await nobodyInstance("", 'file = "./logs/server.log"');
+      chmodSync(config, 0o600);
+      const validated = await cli(dir, "validate-config");
+      expect(validated.exitCode).toBe(0);
+      expect(validated.stderr).toContain(
+        `warning: config file "${config}" is not readable by daemon.user "nobody" (mode 0600, owner 0:0): every reload after the switch will be rejected`,
+      );
+    }, 60_000);
+
     test("a data_dir nobody cannot reach: 78, naming the directory that blocks it", async () => {
       const { dir } = await nobodyInstance("", 'file = "./logs/server.log"');
       chmodSync(dir, 0o700);

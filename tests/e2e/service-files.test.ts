@@ -30,6 +30,14 @@ describe("service files in examples/", () => {
     },
   );
 
+  test("the recommended unit runs the server in the foreground with Type=notify and a watchdog", () => {
+    const unit = readFileSync(join(examples, "norc-server-recommended.service"), "utf8");
+    expect(unit).toMatch(/^Type=notify$/m);
+    expect(unit).toMatch(/^NotifyAccess=main$/m);
+    expect(unit).toMatch(/^WatchdogSec=\d+$/m);
+    expect(unit).toMatch(/^ExecStart=\S+ start --config \S+$/m);
+  });
+
   test("the seed unit forks and follows the PID file the production config names", () => {
     const unit = readFileSync(join(examples, "norc-server.service"), "utf8");
     expect(unit).toContain("Type=forking");

@@ -7,6 +7,7 @@ import { startDetached } from "../../daemon/detach.ts";
 import { formatListen } from "../../daemon/instance-report.ts";
 import { hasReadinessChannel } from "../../daemon/readiness.ts";
 import { withoutDaemonFlag } from "../../daemon/self-command.ts";
+import { serviceManagerOf } from "../../daemon/service-manager.ts";
 import { runInstance } from "../../daemon/start-instance.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
 import { say } from "../output.ts";
@@ -31,6 +32,7 @@ export default defineCommand({
       configFile: loaded.file,
       env: norcVariables(source.env),
       daemon: daemonChild,
+      serviceManager: serviceManagerOf(process.env),
     };
     if (!args.daemon || daemonChild) return await runInstance(loaded.config, source, start);
     if (process.platform === "win32") {
