@@ -19,6 +19,7 @@ export function openStore(config: Config, logger?: Logger): SqliteStore {
   try {
     return SqliteStore.open(data_dir, {
       quotaBytes: quotaBytes(config),
+      compressFrames: config.storage.compression_enabled,
       onQuotaEvent: logger === undefined ? undefined : (event) => logQuota(logger, event),
     });
   } catch (error) {

@@ -132,6 +132,7 @@ export class WorkerParts {
     this.backups?.configure(config);
     if (this.store === undefined) return;
     this.store.usage.quota.setLimit(quotaBytes(config));
+    this.store.setCompressFrames(config.storage.compression_enabled);
     this.store.usage.measure();
   }
 

@@ -4,6 +4,7 @@ import type { QuotaTracker } from "../quota-tracker.ts";
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, CommitRefusal, Guard, Work, Write } from "../work.ts";
 import { addedTo } from "../work-totals.ts";
+import { packFrame } from "./frame-packing.ts";
 import type { Statements } from "./prepare-statements.ts";
 import type { QueueIndex } from "./queue-index.ts";
 import { seenOf } from "./rows.ts";
@@ -18,6 +19,8 @@ export interface WorkContext {
   quota: QuotaTracker;
   usedBytes: () => number;
   contactResolutionMs: number;
+  /** storage.compression_enabled: try zstd per stored frame (kept where it saves >= 10 %). */
+  compressFrames: boolean;
 }
 
 /**
@@ -82,15 +85,17 @@ function applyWrite(context: WorkContext, write: Write): number | undefined {
         const { recipient, kind, messageId, sender, frame, enqueuedAtMs, expiresAtMs } = write.entry;
         const seq = context.nextSeq();
         const bytes = frame.byteLength;
+        const stored = packFrame(frame, context.compressFrames);
         statements.insertEntry.run(
           seq,
           recipient,
           kind,
           messageId,
           sender,
-          frame,
+          stored.bytes,
           enqueuedAtMs,
           expiresAtMs,
+          stored.zstd,
           bytes,
         );
         context.queues.add(recipient, seq, bytes);

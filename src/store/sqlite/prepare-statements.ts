@@ -38,8 +38,8 @@ export function prepareStatements(db: Database) {
     getPresence: db.prepare<PresenceRow, [Blob]>(
       "SELECT device, status, frame, at_ms FROM presence WHERE device = ?",
     ),
-    insertEntry: db.prepare<never, [number, Blob, string, Blob, Blob, Blob, number, number, number]>(
-      `INSERT INTO entries (${ENTRY_COLUMNS}, frame_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertEntry: db.prepare<never, [number, Blob, string, Blob, Blob, Blob, number, number, number, number]>(
+      `INSERT INTO entries (${ENTRY_COLUMNS}, frame_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     deleteEntry: db.prepare<never, [number]>("DELETE FROM entries WHERE seq = ?"),
     insertSeen: db.prepare<never, [Blob, Blob, Blob, number, number | null]>(

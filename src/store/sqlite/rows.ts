@@ -6,11 +6,13 @@ import type {
   QueueEntry,
   SeenRecord,
 } from "../records.ts";
+import { unpackFrame } from "./frame-packing.ts";
 
 /** Column lists and row shapes of the sqlite schema, and their records. */
 export const DEVICE_COLUMNS =
   "id, public_key, user_id, state, info, capabilities, registered_at_ms, updated_at_ms";
-export const ENTRY_COLUMNS = "seq, recipient, kind, message_id, sender, frame, enqueued_at_ms, expires_at_ms";
+export const ENTRY_COLUMNS =
+  "seq, recipient, kind, message_id, sender, frame, enqueued_at_ms, expires_at_ms, frame_zstd";
 
 export interface DeviceRow {
   id: Uint8Array;
@@ -32,6 +34,7 @@ export interface EntryRow {
   frame: Uint8Array;
   enqueued_at_ms: number;
   expires_at_ms: number;
+  frame_zstd: number;
 }
 
 export interface SeenRow {
@@ -70,7 +73,7 @@ export function entryOf(row: EntryRow): QueueEntry {
     kind: row.kind as EntryKind,
     messageId: row.message_id,
     sender: row.sender,
-    frame: row.frame,
+    frame: unpackFrame(row.frame, row.frame_zstd),
     enqueuedAtMs: row.enqueued_at_ms,
     expiresAtMs: row.expires_at_ms,
   };

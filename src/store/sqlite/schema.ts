@@ -64,6 +64,13 @@ CREATE TABLE store_meta (
 );
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- storage.compression_enabled: a frame kept zstd-compressed (only where that saves >= 10 %) has 1.
+ALTER TABLE entries ADD COLUMN frame_zstd INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 /** The newest schema version this binary knows. */

@@ -30,6 +30,8 @@ import { StoreUsage } from "./store-usage.ts";
 
 /** Options of the sqlite store beyond the common ones. */
 export interface SqliteStoreOptions extends StoreOptions {
+  /** storage.compression_enabled: stored frames zstd-compressed where that saves >= 10 % (default off). */
+  compressFrames?: boolean;
   /** Checkpoint the WAL from a worker thread (default true); false checkpoints inside COMMITs. */
   backgroundCheckpoint?: boolean;
 }
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
       quota: this.usage.quota,
       usedBytes: () => this.usage.usedBytes,
       contactResolutionMs: options.contactResolutionMs ?? CONTACT_RESOLUTION_MS,
+      compressFrames: options.compressFrames ?? false,
     };
     if (options.backgroundCheckpoint ?? true) {
       db.run("PRAGMA wal_autocheckpoint = 0");
@@ -189,6 +192,11 @@ export class SqliteStore implements Store {
   /** The connection's durability settings, for the start-up log line and for tests. */
   settings(): DatabaseSettings {
     return databaseSettings(this.db);
+  }
+
+  /** Turns per-frame compression on or off for frames stored from now on (a reload). */
+  setCompressFrames(on: boolean): void {
+    this.context.compressFrames = on;
   }
 
   /** How many transactions served how many changes since open (group commit at work). */

@@ -87,11 +87,15 @@ test("a database with damaged pages fails quick_check at open and refuses to ope
 test("migrations run in order, each in its own transaction; a failing step keeps the version before it", async () => {
   await withDir(async (dir) => {
     const db = new Database(join(dir, "m.db"));
-    const second = { version: 2, sql: "CREATE TABLE extra (x INTEGER)" };
-    const broken = { version: 3, sql: "CREATE TABLE more (y INTEGER); CREATE TABLE extra (x INTEGER)" };
-    expect(migrate(db, "m.db", [...MIGRATIONS, second])).toBe(2);
+    const next = LATEST_SCHEMA_VERSION + 1;
+    const second = { version: next, sql: "CREATE TABLE extra (x INTEGER)" };
+    const broken = {
+      version: next + 1,
+      sql: "CREATE TABLE more (y INTEGER); CREATE TABLE extra (x INTEGER)",
+    };
+    expect(migrate(db, "m.db", [...MIGRATIONS, second])).toBe(next);
     expect(() => migrate(db, "m.db", [...MIGRATIONS, second, broken])).toThrow(/already exists/);
-    expect(schemaVersion(db)).toBe(2);
+    expect(schemaVersion(db)).toBe(next);
     expect(db.query("SELECT name FROM sqlite_schema WHERE name IN ('extra', 'more')").values()).toEqual([
       ["extra"],
     ]);
