@@ -11,7 +11,7 @@ import { composeMessage, deviceKeys } from "../src/client/device-messaging.ts";
 import { randomBytes, utf8 } from "../src/protocol/bytes.ts";
 import { buildKeyResponse, DeviceState, decodeKeyResponse } from "../src/protocol/directory.ts";
 import { SendChain } from "../src/protocol/send-chain.ts";
-import { backupContents, writeBackup } from "../src/store/sqlite/backup.ts";
+import { backupContents } from "../src/store/sqlite/backup.ts";
 import { packFrame } from "../src/store/sqlite/frame-packing.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 
