@@ -113,6 +113,14 @@ async function runLevel(concurrency: number): Promise<{ msgsPerSecond: number; p
           .padStart(6)} durable commits/s ` +
         `(${(latenciesMs.length / batches).toFixed(1)} msgs each), p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`,
     );
+    await store.close();
+    const reopenStart = Bun.nanoseconds();
+    const reopened = SqliteStore.open(dir);
+    const reopenMs = (Bun.nanoseconds() - reopenStart) / 1e6;
+    await reopened.close();
+    console.log(
+      `  reopen with ${latenciesMs.length} queued entries and seen records: ${reopenMs.toFixed(0)} ms`,
+    );
     return { msgsPerSecond, p99Ms: p99 };
   } finally {
     await store.close();
