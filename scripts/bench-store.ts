@@ -3,6 +3,7 @@
  * contact pair, all four guards) against SqliteStore in a temp dir, at concurrency 1, 16 and 256.
  * Prints messages/s, durable transactions/s (group commits) and p50/p99 commit latency per level.
  * Usage: bun scripts/bench-store.ts [messages per level=30000] [concurrency levels=1,16,256]
+ * Env: BG=1 checkpoints from a worker thread (CKPT_MS=interval); DEVICES=n spreads the traffic wider.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +13,7 @@ import type { Work } from "../src/store/work.ts";
 
 const MESSAGES = Number(process.argv[2] ?? 30_000);
 const LEVELS = (process.argv[3] ?? "1,16,256").split(",").map(Number);
-const DEVICES = 64;
+const DEVICES = Number(process.env.DEVICES ?? 64);
 const FRAME_BYTES = 1024;
 const TARGET = { concurrency: 256, msgsPerSecond: 30_000, p99Ms: 15 };
 const DAY_MS = 86_400_000;
@@ -77,7 +78,11 @@ function percentile(sorted: number[], p: number): number {
 
 async function runLevel(concurrency: number): Promise<{ msgsPerSecond: number; p99Ms: number }> {
   const dir = mkdtempSync(join(tmpdir(), "norc-bench-store-"));
-  const store = SqliteStore.open(dir, { quotaBytes: 2 ** 40, backgroundCheckpoint: process.env.BG !== "0" });
+  const store = SqliteStore.open(dir, {
+    quotaBytes: 2 ** 40,
+    backgroundCheckpoint: process.env.BG === "1",
+    checkpointIntervalMs: Number(process.env.CKPT_MS ?? 50),
+  });
   try {
     await addDevices(store);
     const frame = crypto.getRandomValues(new Uint8Array(FRAME_BYTES));
@@ -108,6 +113,14 @@ async function runLevel(concurrency: number): Promise<{ msgsPerSecond: number; p
           .padStart(6)} durable commits/s ` +
         `(${(latenciesMs.length / batches).toFixed(1)} msgs each), p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`,
     );
+    await store.close();
+    const reopenStart = Bun.nanoseconds();
+    const reopened = SqliteStore.open(dir);
+    const reopenMs = (Bun.nanoseconds() - reopenStart) / 1e6;
+    await reopened.close();
+    console.log(
+      `  reopen with ${latenciesMs.length} queued entries and seen records: ${reopenMs.toFixed(0)} ms`,
+    );
     return { msgsPerSecond, p99Ms: p99 };
   } finally {
     await store.close();
@@ -115,7 +128,13 @@ async function runLevel(concurrency: number): Promise<{ msgsPerSecond: number; p
   }
 }
 
-console.log(`${MESSAGES} messages of ${FRAME_BYTES} B per level, ${DEVICES} devices, WAL + synchronous=FULL`);
+const checkpoints =
+  process.env.BG === "1"
+    ? `worker every ${process.env.CKPT_MS ?? 50} ms`
+    : "inline (wal_autocheckpoint 1000)";
+console.log(
+  `${MESSAGES} messages of ${FRAME_BYTES} B per level, ${DEVICES} devices, WAL + synchronous=FULL, checkpoints ${checkpoints}`,
+);
 const results = new Map<number, { msgsPerSecond: number; p99Ms: number }>();
 for (const concurrency of LEVELS) results.set(concurrency, await runLevel(concurrency));
 const atTarget = results.get(TARGET.concurrency);

@@ -36,7 +36,7 @@ export type Write =
   | { type: "putDevice"; device: DeviceRecord }
   /** Fails the work (StoreError) if the device does not exist. */
   | { type: "setDeviceState"; device: Id; state: DeviceState; atMs: number }
-  /** Replaces the device's latest presence. */
+  /** Replaces the device's latest presence; fails the work (StoreError) for an unknown device. */
   | { type: "putPresence"; presence: PresenceRecord };
 
 /** Writes that commit together or not at all, after their guards pass. */

@@ -68,6 +68,9 @@ export function invalidWriteOf(state: MemoryState, writes: Write[]): string | un
     if (write.type === "setDeviceState" && !known(write.device)) {
       return `state change of an unknown device ${idKey(write.device)}`;
     }
+    if (write.type === "putPresence" && !known(write.presence.device)) {
+      return `presence of an unknown device ${idKey(write.presence.device)}`;
+    }
     if (write.type === "markSeen") {
       const key = idKey(write.seen.messageId);
       if (seen.has(key) || state.seen.has(key)) return `message id ${key} is already seen`;

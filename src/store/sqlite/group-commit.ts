@@ -107,13 +107,22 @@ export class GroupCommit {
       this.afterCommit();
       return settled;
     } catch (error) {
-      if (this.db.inTransaction) this.sql.rollback.run();
-      this.undo.rollbackTo(0);
+      this.rollback();
       const failure = new StoreError("io", `commit failed, nothing stored (${errorMessage(error)})`, {
         cause: error,
       });
       return batch.map(() => ({ ok: false, error: failure }));
     }
+  }
+
+  /** Undoes the batch; a ROLLBACK that fails too (SQLite may have rolled back already) is ignored. */
+  private rollback(): void {
+    try {
+      if (this.db.inTransaction) this.sql.rollback.run();
+    } catch {
+      // the connection has no transaction left to roll back
+    }
+    this.undo.rollbackTo(0);
   }
 
   /** The batch is committed whatever the hook does, so its failure must not fail the tasks. */

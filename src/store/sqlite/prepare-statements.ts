@@ -21,8 +21,8 @@ export function prepareStatements(db: Database) {
       `SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY registered_at_ms, id`,
     ),
     deviceState: db.prepare<{ state: string }, [Blob]>("SELECT state FROM devices WHERE id = ?"),
-    allEntrySeqs: db.prepare<{ recipient: Blob; seq: number; frame_bytes: number }, []>(
-      "SELECT recipient, seq, frame_bytes FROM entries ORDER BY seq",
+    allEntrySeqs: db.prepare<{ recipient: string; seq: number; frame_bytes: number }, []>(
+      "SELECT lower(hex(recipient)) AS recipient, seq, frame_bytes FROM entries ORDER BY seq",
     ),
     expired: db.prepare<EntryRow, [number, number]>(
       `SELECT ${ENTRY_COLUMNS} FROM entries WHERE expires_at_ms <= ? ORDER BY expires_at_ms, seq LIMIT ?`,
@@ -30,7 +30,9 @@ export function prepareStatements(db: Database) {
     seenRow: db.prepare<SeenRow, [number]>(
       "SELECT id, message_id, sender, recipient, at_ms, seq FROM seen WHERE id = ?",
     ),
-    seenIds: db.prepare<{ id: number; message_id: Blob }, []>("SELECT id, message_id FROM seen"),
+    seenKeys: db.prepare<{ id: number; key: string }, []>(
+      "SELECT id, hex(substr(message_id, 1, 6)) AS key FROM seen",
+    ),
     entryBySeq: db.prepare<EntryRow, [number]>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE seq = ?`),
     contactsOf: db.prepare<{ peer: Blob; last_at_ms: number }, [Blob, number]>(
       "SELECT peer, last_at_ms FROM contacts WHERE device = ? AND last_at_ms >= ?",

@@ -21,8 +21,7 @@ export class QueueIndex {
     statements: Statements,
     private readonly undo: UndoLog,
   ) {
-    for (const row of statements.allEntrySeqs.iterate())
-      this.append(hex(row.recipient), row.seq, row.frame_bytes);
+    for (const row of statements.allEntrySeqs.iterate()) this.append(row.recipient, row.seq, row.frame_bytes);
   }
 
   stats(recipient: Id): QueueStats {

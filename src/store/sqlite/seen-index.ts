@@ -25,7 +25,15 @@ export class SeenIndex {
 
   /** Adds a row; `undoable` ones are removed again if their transaction rolls back. */
   add(messageId: Id, rowId: number, undoable = true): void {
-    const key = keyOf(messageId);
+    this.addKey(keyOf(messageId), rowId, undoable);
+  }
+
+  /** Adds a row by the hex of its id's first 6 bytes (as the table scan at open reads it). */
+  addHexKey(hexKey: string, rowId: number): void {
+    this.addKey(Number.parseInt(hexKey, 16) || 0, rowId, false);
+  }
+
+  private addKey(key: number, rowId: number, undoable: boolean): void {
     const found = this.rows.get(key);
     if (found === undefined) this.rows.set(key, rowId);
     else this.rows.set(key, typeof found === "number" ? [found, rowId] : [...found, rowId]);
@@ -35,7 +43,7 @@ export class SeenIndex {
   /** Removes a row (pruned), put back if the transaction rolls back. */
   remove(messageId: Id, rowId: number): void {
     const key = keyOf(messageId);
-    if (this.drop(key, rowId)) this.undo.push(() => this.add(messageId, rowId, false));
+    if (this.drop(key, rowId)) this.undo.push(() => this.addKey(key, rowId, false));
   }
 
   private drop(key: number, rowId: number): boolean {
@@ -48,13 +56,9 @@ export class SeenIndex {
   }
 }
 
+/** The first 48 bits of an id, big-endian (fewer bytes for a shorter id). */
 function keyOf(messageId: Id): number {
-  const view = new DataView(messageId.buffer, messageId.byteOffset, messageId.byteLength);
-  return messageId.byteLength >= 6 ? view.getUint32(0) * 65536 + view.getUint16(4) : bytesKey(messageId);
-}
-
-function bytesKey(bytes: Uint8Array): number {
-  let key = bytes.byteLength;
-  for (const byte of bytes) key = key * 256 + byte;
+  let key = 0;
+  for (let i = 0; i < Math.min(6, messageId.byteLength); i++) key = key * 256 + (messageId[i] ?? 0);
   return key;
 }

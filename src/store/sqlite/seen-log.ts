@@ -18,7 +18,7 @@ export class SeenLog {
     undo: UndoLog,
   ) {
     this.index = new SeenIndex(undo);
-    for (const row of statements.seenIds.iterate()) this.index.add(row.message_id, row.id, false);
+    for (const row of statements.seenKeys.iterate()) this.index.addHexKey(row.key, row.id);
   }
 
   /** The row for `messageId`, if it was seen. */

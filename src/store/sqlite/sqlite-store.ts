@@ -32,8 +32,13 @@ import { StoreUsage } from "./store-usage.ts";
 export interface SqliteStoreOptions extends StoreOptions {
   /** storage.compression_enabled: stored frames zstd-compressed where that saves >= 10 % (default off). */
   compressFrames?: boolean;
-  /** Checkpoint the WAL from a worker thread (default true); false checkpoints inside COMMITs. */
+  /**
+   * Checkpoint the WAL from a worker thread instead of inside COMMITs (default false: on this 2-core
+   * machine it did not raise throughput and it slowed single commits 2-4x; see bench-store).
+   */
   backgroundCheckpoint?: boolean;
+  /** How often the worker checkpoints (default CHECKPOINT_INTERVAL_MS). */
+  checkpointIntervalMs?: number;
 }
 
 /** Above this WAL size a batch checkpoints itself: the background checkpointer is not keeping up. */
@@ -77,11 +82,12 @@ export class SqliteStore implements Store {
       contactResolutionMs: options.contactResolutionMs ?? CONTACT_RESOLUTION_MS,
       compressFrames: options.compressFrames ?? false,
     };
-    if (options.backgroundCheckpoint ?? true) {
+    if (options.backgroundCheckpoint ?? false) {
       db.run("PRAGMA wal_autocheckpoint = 0");
-      this.checkpointer = Checkpointer.start(file, () => {
+      const onFailure = () => {
         if (!this.closed) db.run("PRAGMA wal_autocheckpoint = 1000");
-      });
+      };
+      this.checkpointer = Checkpointer.start(file, onFailure, options.checkpointIntervalMs);
     }
   }
 

@@ -160,6 +160,12 @@ export function maintenanceContract(makeFixture: FixtureFactory): void {
         atMs: T0 + 2,
       });
       expect(await store.getPresence(id(2))).toBeUndefined();
+      const stranger = { device: id(8), status: 1, frame: new Uint8Array([1]), atMs: T0 };
+      await expect(
+        store.commit({ writes: [{ type: "putPresence", presence: stranger }] }),
+      ).rejects.toMatchObject({
+        code: "invalid_write",
+      });
     });
   });
 
