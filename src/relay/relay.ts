@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Store } from "../store/ports.ts";
+import { type AckOutcome, type AckRequest, ack } from "./acks.ts";
 import { type AuthenticateOutcome, type AuthenticateRequest, authenticate } from "./authentication.ts";
 import { idHex } from "./ids.ts";
 import { newSharedLimits, type RelayLimits } from "./limits.ts";
@@ -11,6 +12,7 @@ import type { RelayContext } from "./relay-context.ts";
 import type { RelayFrames } from "./relay-frames.ts";
 import { RelayStats } from "./relay-stats.ts";
 import { type LiveSession, LocalRouter, type Router } from "./router.ts";
+import { type SendOutcome, type SendRequest, send } from "./send.ts";
 import { NCP1_DEFAULTS, type RelaySettings } from "./settings.ts";
 
 /** What a relay is made of; all but the store and the frames port have defaults. */
@@ -106,6 +108,16 @@ export class Relay {
     this.ctx.cursors.get(key)?.close();
     this.ctx.cursors.delete(key);
     await announceOffline(this.ctx, session.device, nowMs);
+  }
+
+  /** 0x10 (§8.1 steps 3–13): resolves (reply status 0) only after the durable commit; wakes the recipient. */
+  send(request: SendRequest): Promise<SendOutcome> {
+    return send(this.ctx, request);
+  }
+
+  /** A client 0x11 (§6.6): deletes the acked entry and queues the ack as a receipt for its target; no reply. */
+  ack(request: AckRequest): Promise<AckOutcome> {
+    return ack(this.ctx, request);
   }
 
   /** 0x20 (§6.6): stored as latest and pushed to the audience's online sessions; no reply. */

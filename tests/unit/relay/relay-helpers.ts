@@ -1,8 +1,10 @@
 import { expect } from "bun:test";
+import type { AckRequest } from "../../../src/relay/acks.ts";
 import { deviceIdOf } from "../../../src/relay/ids.ts";
 import { Relay } from "../../../src/relay/relay.ts";
 import { RelayError } from "../../../src/relay/relay-error.ts";
 import type { MadeFrame, RelayFrames } from "../../../src/relay/relay-frames.ts";
+import type { SendRequest } from "../../../src/relay/send.ts";
 import { NCP1_DEFAULTS, type RelaySettings } from "../../../src/relay/settings.ts";
 import { MemoryStore } from "../../../src/store/memory/memory-store.ts";
 import type { DeviceRecord, DeviceState, Id } from "../../../src/store/records.ts";
@@ -91,4 +93,49 @@ export async function refusal(run: Promise<unknown> | (() => unknown)): Promise<
 export async function refusedWith(run: Promise<unknown> | (() => unknown)) {
   const error = await refusal(run);
   return { code: error.code, reason: error.reason, limit: error.limit, retryAfterSecs: error.retryAfterSecs };
+}
+
+/** A valid 0x10 from device `from` to device `to`, as its session would hand it over. */
+export function sendRequest(from: number, to: number, overrides: Partial<SendRequest> = {}): SendRequest {
+  const messageId = overrides.messageId ?? msgId();
+  return {
+    nowMs: NOW,
+    sessionDevice: devOf(from),
+    messageId,
+    timestampMs: NOW,
+    senderId: devOf(from),
+    recipientId: devOf(to),
+    payloadBytes: 100,
+    frame: new TextEncoder().encode(`message:${hex(messageId)}`),
+    verifySignature: () => true,
+    ...overrides,
+  };
+}
+
+/** A valid client ack by device `by` of message `ref` sent by device `target`. */
+export function ackRequest(
+  by: number,
+  target: number,
+  ref: Id,
+  overrides: Partial<AckRequest> = {},
+): AckRequest {
+  const messageId = overrides.messageId ?? msgId();
+  return {
+    nowMs: NOW,
+    sessionDevice: devOf(by),
+    messageId,
+    timestampMs: NOW,
+    refMessageId: ref,
+    status: 1,
+    ackerId: devOf(by),
+    targetId: devOf(target),
+    frame: new TextEncoder().encode(`ack:${hex(ref)}`),
+    verifySignature: () => true,
+    ...overrides,
+  };
+}
+
+/** The frames queued for device `n`, as text, in order. */
+export async function queueOf(store: MemoryStore, n: number): Promise<string[]> {
+  return (await store.mailboxPage(devOf(n), 0, 10_000)).map((entry) => text(entry.frame));
 }
