@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { Store } from "../store/ports.ts";
+import type { Id } from "../store/records.ts";
+import type { RevokeOutcome as StoreRevokeOutcome } from "../store/work.ts";
 import { type AckOutcome, type AckRequest, ack } from "./acks.ts";
 import { type AuthenticateOutcome, type AuthenticateRequest, authenticate } from "./authentication.ts";
+import { type DirectoryEntry, type DirectoryRequest, lookUp } from "./directory.ts";
 import { idHex } from "./ids.ts";
 import { newSharedLimits, type RelayLimits } from "./limits.ts";
 import { MailboxCursor } from "./mailbox-cursor.ts";
@@ -11,9 +14,17 @@ import { type RegisterOutcome, type RegisterRequest, register } from "./registra
 import type { RelayContext } from "./relay-context.ts";
 import type { RelayFrames } from "./relay-frames.ts";
 import { RelayStats } from "./relay-stats.ts";
+import {
+  operatorRevoke,
+  operatorSuspend,
+  type RevokeOutcome,
+  type RevokeRequest,
+  revoke,
+} from "./revocation.ts";
 import { type LiveSession, LocalRouter, type Router } from "./router.ts";
 import { type SendOutcome, type SendRequest, send } from "./send.ts";
 import { NCP1_DEFAULTS, type RelaySettings } from "./settings.ts";
+import { Sweeper, type SweepReport, sweepOnce } from "./sweeper.ts";
 
 /** What a relay is made of; all but the store and the frames port have defaults. */
 export interface RelayDeps {
@@ -123,5 +134,59 @@ export class Relay {
   /** 0x20 (§6.6): stored as latest and pushed to the audience's online sessions; no reply. */
   presence(request: PresenceRequest): Promise<number> {
     return updatePresence(this.ctx, request);
+  }
+
+  /** 0x30 (§6.7): the entries of the 0x31 reply, with the presence rule applied. */
+  directory(request: DirectoryRequest): Promise<DirectoryEntry[]> {
+    return lookUp(this.ctx, request);
+  }
+
+  /** 0x05 (§6.4): status 0 after the durable revocation; `closeRequester`: the session sends 202 after its reply. */
+  revoke(request: RevokeRequest): Promise<RevokeOutcome> {
+    return revoke(this.ctx, request);
+  }
+
+  /** `device revoke` by the operator, applied live: §8.4 purge with status-3 receipts, 202 to its session. */
+  operatorRevoke(device: Id, nowMs: number): Promise<StoreRevokeOutcome> {
+    return operatorRevoke(this.ctx, device, nowMs);
+  }
+
+  /** `device suspend` by the operator, applied live: queue kept, 303 suspended to its session; false if unknown or revoked. */
+  operatorSuspend(device: Id, nowMs: number): Promise<boolean> {
+    return operatorSuspend(this.ctx, device, nowMs);
+  }
+
+  /** One TTL/maintenance pass now (§8.3). */
+  sweep(nowMs: number): Promise<SweepReport> {
+    return sweepOnce(this.ctx, nowMs);
+  }
+
+  /** A sweeper running `sweep` every `intervalMs` on the relay's clock; start() it, stop() it before the store closes. */
+  sweeper(intervalMs: number, onError?: (error: unknown) => void): Sweeper {
+    return new Sweeper(() => this.sweep(this.ctx.clock()), intervalMs, onError);
+  }
+
+  /**
+   * Applies reloaded settings live: every later request uses them; a §10 bucket whose rate or
+   * burst changed starts afresh (full), the others keep their state.
+   */
+  applySettings(settings: RelaySettings): void {
+    const before = this.ctx.settings.limits;
+    const fresh = newSharedLimits(settings.limits);
+    const limits = { ...this.ctx.limits };
+    for (const name of [
+      "registrations",
+      "messages",
+      "keyLookups",
+      "presence",
+      "revocations",
+      "handshakes",
+    ] as const) {
+      if (JSON.stringify(before[name]) !== JSON.stringify(settings.limits[name])) limits[name] = fresh[name];
+    }
+    if (JSON.stringify(before.authFailures) !== JSON.stringify(settings.limits.authFailures))
+      limits.lockout = fresh.lockout;
+    this.ctx.settings = settings;
+    this.ctx.limits = limits;
   }
 }
