@@ -40,3 +40,19 @@ export function newSharedLimits(settings: LimitSettings = NCP1_DEFAULTS.limits):
 export function newTimeSyncBucket(settings: LimitSettings, nowMs: number): TokenBucket {
   return new TokenBucket(settings.timeSync.burst, settings.timeSync.perSecond, nowMs);
 }
+
+const BUCKETS = ["registrations", "messages", "keyLookups", "presence", "revocations", "handshakes"] as const;
+
+/** The limits after a reload: a bucket whose setting changed is new (full), the others are kept. */
+export function updatedLimits(
+  current: RelayLimits,
+  before: LimitSettings,
+  after: LimitSettings,
+): RelayLimits {
+  const fresh = newSharedLimits(after);
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const limits = { ...current };
+  for (const name of BUCKETS) if (!same(before[name], after[name])) limits[name] = fresh[name];
+  if (!same(before.authFailures, after.authFailures)) limits.lockout = fresh.lockout;
+  return limits;
+}

@@ -1,6 +1,7 @@
 import type { MailboxStore, UnitOfWork } from "../store/ports.ts";
 import type { Id, QueueEntry } from "../store/records.ts";
 import type { ReceiptLedger } from "./receipt-ledger.ts";
+import type { RelayStats } from "./relay-stats.ts";
 
 /** Hands one entry to the session's socket: false when it cannot take it now (above `outbound_high_water`). */
 export type PushEntry = (entry: QueueEntry) => boolean;
@@ -14,6 +15,8 @@ export interface MailboxCursorDeps {
   /** Receipts written and being deleted: no other cursor pushes them again (at most once). */
   receipts: ReceiptLedger;
   nowMs: () => number;
+  /** Counts pushes and reports each one (delivery latency). */
+  stats?: RelayStats;
   /** A receipt's deletion failed (it stays stored, and stays out of later pushes in this process). */
   onDeleteError?: (error: unknown) => void;
 }
@@ -103,6 +106,7 @@ export class MailboxCursor {
         if (!push(entry)) return pushed;
         this.lastSeq = entry.seq;
         pushed += 1;
+        this.deps.stats?.pushed(entry, this.deps.nowMs());
         if (entry.kind === "message") this.unacked.add(entry.seq);
         else this.deleteReceipt(entry);
       }

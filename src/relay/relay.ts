@@ -6,12 +6,13 @@ import { type AckOutcome, type AckRequest, ack } from "./acks.ts";
 import { type AuthenticateOutcome, type AuthenticateRequest, authenticate } from "./authentication.ts";
 import { type DirectoryEntry, type DirectoryRequest, lookUp } from "./directory.ts";
 import { idHex } from "./ids.ts";
-import { newSharedLimits, type RelayLimits } from "./limits.ts";
+import { newSharedLimits, type RelayLimits, updatedLimits } from "./limits.ts";
 import { MailboxCursor } from "./mailbox-cursor.ts";
 import { announceOffline, type PresenceRequest, updatePresence } from "./presence.ts";
 import { ReceiptLedger } from "./receipt-ledger.ts";
 import { type RegisterOutcome, type RegisterRequest, register } from "./registration.ts";
 import type { RelayContext } from "./relay-context.ts";
+import { RelayError } from "./relay-error.ts";
 import type { RelayFrames } from "./relay-frames.ts";
 import { RelayStats } from "./relay-stats.ts";
 import {
@@ -82,12 +83,12 @@ export class Relay {
 
   /** 0x02 (§6.2): resolves with the reply's status (0 or 4) after the commit. */
   register(request: RegisterRequest): Promise<RegisterOutcome> {
-    return register(this.ctx, request);
+    return this.counted(register(this.ctx, request));
   }
 
   /** 0x03 (§6.3): the 0x04 fields; the session sends 0x04, then calls `attach`. */
   authenticate(request: AuthenticateRequest): Promise<AuthenticateOutcome> {
-    return authenticate(this.ctx, request);
+    return this.counted(authenticate(this.ctx, request));
   }
 
   /**
@@ -104,6 +105,7 @@ export class Relay {
       deliveryWindow: () => this.ctx.settings.deliveryWindow,
       receipts: this.ctx.receipts,
       nowMs: this.ctx.clock,
+      stats: this.stats,
     });
     this.ctx.cursors.set(key, cursor);
     return { cursor, previous };
@@ -123,27 +125,27 @@ export class Relay {
 
   /** 0x10 (§8.1 steps 3–13): resolves (reply status 0) only after the durable commit; wakes the recipient. */
   send(request: SendRequest): Promise<SendOutcome> {
-    return send(this.ctx, request);
+    return this.counted(send(this.ctx, request));
   }
 
   /** A client 0x11 (§6.6): deletes the acked entry and queues the ack as a receipt for its target; no reply. */
   ack(request: AckRequest): Promise<AckOutcome> {
-    return ack(this.ctx, request);
+    return this.counted(ack(this.ctx, request));
   }
 
   /** 0x20 (§6.6): stored as latest and pushed to the audience's online sessions; no reply. */
   presence(request: PresenceRequest): Promise<number> {
-    return updatePresence(this.ctx, request);
+    return this.counted(updatePresence(this.ctx, request));
   }
 
   /** 0x30 (§6.7): the entries of the 0x31 reply, with the presence rule applied. */
   directory(request: DirectoryRequest): Promise<DirectoryEntry[]> {
-    return lookUp(this.ctx, request);
+    return this.counted(lookUp(this.ctx, request));
   }
 
   /** 0x05 (§6.4): status 0 after the durable revocation; `closeRequester`: the session sends 202 after its reply. */
   revoke(request: RevokeRequest): Promise<RevokeOutcome> {
-    return revoke(this.ctx, request);
+    return this.counted(revoke(this.ctx, request));
   }
 
   /** `device revoke` by the operator, applied live: §8.4 purge with status-3 receipts, 202 to its session. */
@@ -171,22 +173,15 @@ export class Relay {
    * burst changed starts afresh (full), the others keep their state.
    */
   applySettings(settings: RelaySettings): void {
-    const before = this.ctx.settings.limits;
-    const fresh = newSharedLimits(settings.limits);
-    const limits = { ...this.ctx.limits };
-    for (const name of [
-      "registrations",
-      "messages",
-      "keyLookups",
-      "presence",
-      "revocations",
-      "handshakes",
-    ] as const) {
-      if (JSON.stringify(before[name]) !== JSON.stringify(settings.limits[name])) limits[name] = fresh[name];
-    }
-    if (JSON.stringify(before.authFailures) !== JSON.stringify(settings.limits.authFailures))
-      limits.lockout = fresh.lockout;
+    this.ctx.limits = updatedLimits(this.ctx.limits, this.ctx.settings.limits, settings.limits);
     this.ctx.settings = settings;
-    this.ctx.limits = limits;
+  }
+
+  /** Counts a RelayError refusal by code in `stats`, passing the outcome through. */
+  private counted<T>(work: Promise<T>): Promise<T> {
+    return work.catch((error: unknown) => {
+      if (error instanceof RelayError) this.stats.refused(error.code);
+      throw error;
+    });
   }
 }

@@ -95,4 +95,28 @@ describe("store and forward through the relay", () => {
     const elsewhere = { ...again, address: "10.0.0.2", userId: "dave" };
     expect((await refusal(relay.register(elsewhere))).reason).toBe("registration_closed");
   });
+
+  test("stats: accepted, duplicates, pushes with their latency, acks and refusals by code", async () => {
+    const { relay, store, setClock } = newRelay();
+    await addDevice(store, 1, "alice");
+    await addDevice(store, 2, "bob");
+    const latencies: number[] = [];
+    relay.stats.onPushed = (_entry, latencyMs) => latencies.push(latencyMs);
+    const message = sendRequest(1, 2);
+    await relay.send(message);
+    await relay.send({ ...message });
+    await refusal(relay.send(sendRequest(1, 9)));
+    await refusal(relay.send(sendRequest(1, 9)));
+    await refusal(relay.send(sendRequest(2, 1, { verifySignature: () => false })));
+    setClock(NOW + 250);
+    await pullingSession(relay, 2).pull();
+    await relay.ack(ackRequest(2, 1, message.messageId));
+    const { messagesAccepted, duplicatesAccepted, messagesPushed, messagesAcked } = relay.stats;
+    expect([messagesAccepted, duplicatesAccepted, messagesPushed, messagesAcked]).toEqual([1, 1, 1, 1]);
+    expect(latencies).toEqual([250]);
+    expect([...relay.stats.refusedByCode]).toEqual([
+      [400, 2],
+      [200, 1],
+    ]);
+  });
 });
