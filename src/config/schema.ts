@@ -131,6 +131,80 @@ export const MetricsSchema = v.strictObject({
   port: v.optional(port, 9090),
 });
 
+/** NCP-1 §6.2 registration policies: `closed` provisions devices out of band. */
+export const REGISTRATION_POLICIES = ["closed", "open", "approval"] as const;
+
+const positive = v.pipe(
+  v.number("must be a number"),
+  v.finite("must be a number"),
+  v.gtValue(0, "must be > 0"),
+);
+
+/** [registration]: who may register devices over 0x02 (NCP-1 §6.2). */
+export const RegistrationSchema = v.strictObject({
+  policy: picklistAnyCase(REGISTRATION_POLICIES, "closed"),
+});
+
+/** [session]: the NCP-1 §7 timeouts, session lifetime and inbound flow control of a connection. */
+export const SessionSchema = v.strictObject({
+  hello_timeout_secs: v.optional(atLeast(1), 10),
+  auth_timeout_secs: v.optional(atLeast(1), 30),
+  idle_timeout_secs: v.optional(atLeast(1), 300),
+  lifetime_secs: v.optional(atLeast(1), 3600),
+  max_messages: v.optional(atLeast(1), 10000),
+  grace_secs: v.optional(atLeast(0), 600),
+  freshness_window_secs: v.optional(atLeast(1), 300),
+  auth_max_skew_secs: v.optional(atLeast(1), 5),
+  inbound_max_pending: v.optional(atLeast(1), 64),
+  time_sync_uncertainty_us: v.optional(atLeast(0), 50000),
+});
+
+/** [queue]: each device's store-and-forward queue and its delivery (NCP-1 §7.3, §8.3). */
+export const QueueSchema = v.pipe(
+  v.strictObject({
+    max_frames: v.optional(atLeast(1), 10000),
+    max_bytes: v.optional(atLeast(1), 268435456),
+    ttl_days: v.optional(positive, 7),
+    full_retry_secs: v.optional(atLeast(1), 60),
+    dedupe_window_hours: v.optional(positive, 24),
+    presence_contact_days: v.optional(positive, 30),
+    delivery_window: v.optional(atLeast(1), 256),
+    outbound_high_water_bytes: v.optional(atLeast(1), 1048576),
+    outbound_max_bytes: v.optional(atLeast(1), 8388608),
+    outbound_max_frames: v.optional(atLeast(1), 1000),
+    write_stall_timeout_secs: v.optional(atLeast(1), 60),
+  }),
+  v.forward(
+    v.partialCheck(
+      [["outbound_high_water_bytes"], ["outbound_max_bytes"]],
+      (q) => q.outbound_high_water_bytes < q.outbound_max_bytes,
+      "queue.outbound_high_water_bytes must be below queue.outbound_max_bytes (a session stops pulling before it is closed as a slow consumer)",
+    ),
+    ["outbound_high_water_bytes"],
+  ),
+);
+
+/** [limits]: the NCP-1 §10 token buckets (rate and burst, named after the `limit` detail) and the auth lockout. */
+export const LimitsSchema = v.strictObject({
+  messages_per_minute: v.optional(positive, 60),
+  messages_burst: v.optional(atLeast(1), 120),
+  key_lookups_per_minute: v.optional(positive, 30),
+  key_lookups_burst: v.optional(atLeast(1), 30),
+  presence_per_minute: v.optional(positive, 10),
+  presence_burst: v.optional(atLeast(1), 10),
+  revocations_per_hour: v.optional(positive, 10),
+  revocations_burst: v.optional(atLeast(1), 10),
+  registrations_per_hour: v.optional(positive, 3),
+  registrations_burst: v.optional(atLeast(1), 3),
+  time_sync_per_minute: v.optional(positive, 60),
+  time_sync_burst: v.optional(atLeast(1), 10),
+  handshakes_per_minute: v.optional(positive, 30),
+  handshakes_burst: v.optional(atLeast(1), 30),
+  auth_failures: v.optional(atLeast(1), 5),
+  auth_failures_window_secs: v.optional(atLeast(1), 60),
+  auth_lockout_secs: v.optional(atLeast(1), 300),
+});
+
 /** The whole configuration: every section and key optional, unknown ones rejected. */
 export const ConfigSchema = v.strictObject({
   network: v.optional(NetworkSchema, {}),
@@ -139,11 +213,16 @@ export const ConfigSchema = v.strictObject({
   storage: v.optional(StorageSchema, {}),
   daemon: v.optional(DaemonSchema, {}),
   metrics: v.optional(MetricsSchema, {}),
+  registration: v.optional(RegistrationSchema, {}),
+  session: v.optional(SessionSchema, {}),
+  queue: v.optional(QueueSchema, {}),
+  limits: v.optional(LimitsSchema, {}),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
+export type RegistrationPolicy = (typeof REGISTRATION_POLICIES)[number];
 
 /** The built-in defaults: what `norc-server` runs with when no config file exists. */
 export function defaultConfig(): Config {
