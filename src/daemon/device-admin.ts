@@ -4,6 +4,7 @@ import { deviceIdOf } from "../protocol/messages.ts";
 import { isStrictPoint } from "../protocol/strict-ed25519.ts";
 import type { Store } from "../store/ports.ts";
 import type { DeviceRecord, DeviceState } from "../store/records.ts";
+import type { RevokeOutcome } from "../store/work.ts";
 
 /** What `norc-server device ...` asks, locally or over the control channel. */
 export type DeviceRequest =
@@ -34,10 +35,20 @@ export interface DeviceReply {
  * devices): add, list, show, approve, suspend, revoke. Refusals are NorcErrors naming the device
  * and what to do: a bad key or user is 64, an unknown device or a forbidden change 1.
  */
+/**
+ * How revocation and suspension take effect: through the relay (§8.4 purge with status-3
+ * receipts to the senders, live sessions closed with 202 / 303 suspended).
+ */
+export interface DeviceEffects {
+  revoke(id: Uint8Array, nowMs: number): Promise<RevokeOutcome>;
+  suspend(id: Uint8Array, nowMs: number): Promise<boolean>;
+}
+
 export async function runDeviceRequest(
   store: Store,
   request: DeviceRequest,
   nowMs = Date.now(),
+  effects?: DeviceEffects,
 ): Promise<DeviceReply> {
   switch (request.action) {
     case "add":
@@ -50,9 +61,15 @@ export async function runDeviceRequest(
     case "show":
       return { devices: [deviceView(await known(store, request.id))] };
     case "revoke":
-      return revoke(store, request.id, nowMs);
+      return revoke(store, request.id, nowMs, effects);
     default:
-      return changeState(store, request.id, request.action === "approve" ? "active" : "suspended", nowMs);
+      return changeState(
+        store,
+        request.id,
+        request.action === "approve" ? "active" : "suspended",
+        nowMs,
+        effects,
+      );
   }
 }
 
@@ -89,7 +106,13 @@ async function addDevice(
   };
 }
 
-async function changeState(store: Store, idText: string, state: "active" | "suspended", nowMs: number) {
+async function changeState(
+  store: Store,
+  idText: string,
+  state: "active" | "suspended",
+  nowMs: number,
+  effects?: DeviceEffects,
+) {
   const device = await known(store, idText);
   const verb = state === "active" ? "approved" : "suspended";
   if (device.state === "revoked") {
@@ -100,16 +123,17 @@ async function changeState(store: Store, idText: string, state: "active" | "susp
   if (device.state === state) {
     return { devices: [deviceView(device)], note: `device ${idText} is already ${state}: nothing changed` };
   }
-  await store.commit({ writes: [{ type: "setDeviceState", device: device.id, state, atMs: nowMs }] });
+  if (state === "suspended" && effects !== undefined) await effects.suspend(device.id, nowMs);
+  else await store.commit({ writes: [{ type: "setDeviceState", device: device.id, state, atMs: nowMs }] });
   return {
     devices: [deviceView(await known(store, idText))],
     note: `device ${idText} ${verb} (now ${state})`,
   };
 }
 
-async function revoke(store: Store, idText: string, nowMs: number) {
+async function revoke(store: Store, idText: string, nowMs: number, effects?: DeviceEffects) {
   const device = await known(store, idText);
-  const outcome = await store.revokeDevice(device.id, nowMs);
+  const outcome = await (effects?.revoke(device.id, nowMs) ?? store.revokeDevice(device.id, nowMs));
   const after = deviceView(await known(store, idText));
   if (outcome.status === "already_revoked")
     return { devices: [after], note: `device ${idText} was already revoked` };

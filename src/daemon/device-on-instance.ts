@@ -5,7 +5,9 @@ import type { DeviceReply, DeviceRequest } from "./device-admin.ts";
 import { runDeviceRequest } from "./device-admin.ts";
 import { findInstance } from "./find-instance.ts";
 import { instancePaths } from "./instance-paths.ts";
+import { openRelay } from "./open-relay.ts";
 import { openStore } from "./open-store.ts";
+import { relayEffects } from "./worker-admin.ts";
 
 /**
  * Runs a device request where the devices live: through the control channel when the server of
@@ -29,7 +31,9 @@ export async function deviceOnInstance(config: Config, request: DeviceRequest): 
   }
   const store = openStore(config);
   try {
-    return await runDeviceRequest(store, request);
+    // Offline, a relay over the store still sends the senders their status-3 receipts on revoke.
+    const { relay } = openRelay(config, store);
+    return await runDeviceRequest(store, request, Date.now(), relayEffects(relay));
   } finally {
     await store.close();
   }

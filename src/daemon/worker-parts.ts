@@ -1,13 +1,15 @@
 import { type ConfigSource, loadConfig } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
+import { relaySettings } from "../relay/settings.ts";
+import type { Sweeper } from "../relay/sweeper.ts";
 import { Server } from "../server/server.ts";
 import { createSessionFactory } from "../session/session-factory.ts";
 import type { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { Part } from "../util/lifecycle.ts";
 import { WorkTracker } from "../util/work-tracker.ts";
 import { BackupSchedule } from "./backups.ts";
-import { loadOrCreateIdentity } from "./identity.ts";
+import { type OpenRelay, openRelay, startSweeper } from "./open-relay.ts";
 import { openStore, quotaBytes } from "./open-store.ts";
 import { storeMetrics } from "./store-metrics.ts";
 import { type StoreStatus, storeStatus } from "./store-status.ts";
@@ -36,6 +38,8 @@ export class WorkerParts {
   backups?: BackupSchedule;
   server?: Server;
   private readonly tracker = new WorkTracker();
+  private opened?: OpenRelay;
+  private sweeper?: Sweeper;
   private storeSnapshot?: StoreStatus;
   private storeSnapshotAtMs = 0;
 
@@ -74,6 +78,14 @@ export class WorkerParts {
           await this.backups?.idle();
         },
       },
+      {
+        name: "relay",
+        start: () => {
+          this.opened = openRelay(this.config, this.store as SqliteStore, this.logger);
+          this.sweeper = startSweeper(this.opened.relay, this.logger);
+        },
+        stop: () => this.sweeper?.stop(),
+      },
       { name: "in-flight work", start: () => {}, stop: (mode) => this.waitForWork(mode) },
       {
         name: "server",
@@ -87,19 +99,18 @@ export class WorkerParts {
 
   /** The operator requests the running worker answers (devices, backups). */
   admin(): WorkerAdmin {
-    return workerAdmin(this.store as SqliteStore, this.backups as BackupSchedule, this.logger);
+    const relay = (this.opened as OpenRelay).relay;
+    return workerAdmin(this.store as SqliteStore, this.backups as BackupSchedule, this.logger, relay);
   }
 
   /** The server with NCP-1 sessions under the identity of `storage.data_dir` (fingerprint logged). */
   private startServer(): Server {
     const { config, logger, tracker } = this;
-    const identity = loadOrCreateIdentity(config.storage.data_dir);
-    if (identity.created) logger.info(`created the server identity key ${identity.file}`);
-    logger.info(`server identity fingerprint: ${identity.fingerprint}`);
+    const { identity, relay } = this.opened as OpenRelay;
     return Server.start({
       config,
       logger,
-      sessionFactory: createSessionFactory(identity, { track: (work) => tracker.track(work) }),
+      sessionFactory: createSessionFactory(identity, relay, { track: (work) => tracker.track(work) }),
       reloadConfig: async () => (await loadConfig(this.options.source)).config,
       onReloaded: (next) => {
         this.applyStorage(next);
@@ -130,6 +141,7 @@ export class WorkerParts {
   /** The [storage] keys a reload applies: the quota and the backup schedule. */
   private applyStorage(config: Config): void {
     this.backups?.configure(config);
+    this.opened?.relay.applySettings(relaySettings(config));
     if (this.store === undefined) return;
     this.store.usage.quota.setLimit(quotaBytes(config));
     this.store.setCompressFrames(config.storage.compression_enabled);

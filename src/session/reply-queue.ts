@@ -1,5 +1,7 @@
+import type { ReplyValue } from "./handlers/frame-context.ts";
+
 /** A settled reply slot: the inner reply (or null for none), or why the frame failed. */
-export type ReplyOutcome = { reply: Uint8Array | null } | { error: unknown };
+export type ReplyOutcome = { reply: ReplyValue } | { error: unknown };
 
 /**
  * Replies in the order their frames arrived, even when some wait (an ack waits for its commit):
@@ -17,7 +19,7 @@ export class ReplyQueue {
   }
 
   /** Queues the outcome of one frame, in arrival order. */
-  push(result: Uint8Array | null | Promise<Uint8Array | null>): void {
+  push(result: ReplyValue | Promise<ReplyValue>): void {
     if (!(result instanceof Promise)) {
       this.settled({ reply: result });
       return;

@@ -1,5 +1,5 @@
 import type { ServerIdentity } from "../protocol/server-handshake.ts";
-import { newSharedLimits, type SharedLimits } from "../relay/limits.ts";
+import type { Relay } from "../relay/relay.ts";
 import type * as SessionModule from "./session.ts";
 import type { SessionTimeouts } from "./session.ts";
 import type { SessionFactory } from "./transport.ts";
@@ -15,20 +15,14 @@ function sessionCode(): typeof SessionModule {
   return sessionModule;
 }
 
-/**
- * NCP-1 for every accepted connection: one Session each, sharing the server identity and the
- * §10 limits (made at the first connection).
- */
+/** NCP-1 for every accepted connection: one Session each, sharing the server identity and the relay. */
 export function createSessionFactory(
   identity: ServerIdentity,
+  relay: Relay,
   options: { timeouts?: SessionTimeouts; track?: (work: Promise<unknown>) => void } = {},
 ): SessionFactory {
-  let shared: SharedLimits | undefined;
-  const factory: SessionFactory = (connection) => {
-    const code = sessionCode();
-    shared ??= newSharedLimits();
-    return new code.Session(connection, { identity, shared, ...options });
-  };
+  const factory: SessionFactory = (connection) =>
+    new (sessionCode().Session)(connection, { identity, relay, ...options });
   factory.identityFingerprint = identity.fingerprint;
   return factory;
 }

@@ -1,4 +1,5 @@
 import type { RecordCipher } from "../protocol/record.ts";
+import type { LiveDevice } from "./live-device.ts";
 
 /** The keys and transcript of a completed handshake (§4.6), for records in both directions. */
 export interface SessionKeys {
@@ -10,10 +11,11 @@ export interface SessionKeys {
 }
 
 /**
- * The §7.1 server states of one connection. AUTHENTICATED joins with the device registry; CLOSING
- * keeps the send key so a last error frame can still be sealed.
+ * The §7.1 server states of one connection. CLOSING keeps the send key so a last error frame can
+ * still be sealed.
  */
 export type SessionState =
   | { kind: "await_hello" }
   | { kind: "keyed"; keys: SessionKeys }
+  | { kind: "authenticated"; keys: SessionKeys; live: LiveDevice }
   | { kind: "closing"; keys?: SessionKeys };

@@ -7,45 +7,49 @@ import {
   frameBody,
   HEADER_SIZE,
   LAYER_C,
+  MAX_FRAME,
   PREAUTH_MAX_FRAME,
 } from "../protocol/header.ts";
 import { ErrorCode, errorCodeName, ProtocolError } from "../protocol/protocol-error.ts";
 import { RecordCipher } from "../protocol/record.ts";
 import { acceptClientHello, type ServerIdentity } from "../protocol/server-handshake.ts";
-import { newSharedLimits, type SharedLimits } from "../relay/limits.ts";
+import type { AuthenticateOutcome } from "../relay/authentication.ts";
+import type { Relay } from "../relay/relay.ts";
 import { TokenBucket } from "../relay/token-bucket.ts";
 import { peerAddress } from "../util/host-port.ts";
-import { handleKeyedFrame } from "./handlers/keyed.ts";
+import type { FrameContext, ReplyValue } from "./handlers/frame-context.ts";
+import { handleFrame } from "./handlers/keyed.ts";
+import { LiveDevice } from "./live-device.ts";
+import { isFatalAfterAuth, protocolErrorOf } from "./relay-errors.ts";
 import { type ReplyOutcome, ReplyQueue } from "./reply-queue.ts";
 import type { SessionKeys, SessionState } from "./session-state.ts";
 import { SessionTimer } from "./session-timer.ts";
 import type { ConnectionContext, ConnectionHandler } from "./transport.ts";
 
-/** §7.1 timeouts of the states a connection can reach today. */
+/** §7.1 timeouts of the states before AUTHENTICATED. */
 export interface SessionTimeouts {
   helloMs: number;
   authMs: number;
 }
 
-export const DEFAULT_SESSION_TIMEOUTS: SessionTimeouts = { helloMs: 10_000, authMs: 30_000 };
-
-/** §7.3 inbound: reading stops while more than this many frames, or bytes, wait. */
-export const INBOUND_MAX_PENDING = 64;
+/** §7.3 inbound: reading stops while more than this many bytes wait (inbound_max_pending frames: the relay's settings). */
 export const INBOUND_MAX_BYTES = 10 * 1024 * 1024;
 
-/** What every session of a server shares: the identity, the limits, the clock and the timeouts. */
+/** What every session of a server shares: the identity, the relay, the clock. */
 export interface SessionDeps {
   identity: ServerIdentity;
-  shared?: SharedLimits;
+  relay: Relay;
   now?: () => number;
+  /** Overrides the relay's hello/auth timeouts (tests). */
   timeouts?: SessionTimeouts;
   /** Told of every reply that waits, so shutdown can wait for it. */
   track?: (work: Promise<unknown>) => void;
 }
 
 /**
- * One NCP-1 connection, server side: AWAIT_HELLO → KEYED with the processing orders of §4.8, §5
- * and §6, its own timers, and replies that may wait yet leave in arrival order (§7.3 inbound).
+ * One NCP-1 connection, server side: AWAIT_HELLO → KEYED → AUTHENTICATED with the processing
+ * orders of §4.8, §5, §6 and §8, its own timers, and replies that may wait yet leave in arrival
+ * order (§7.3 inbound). After authentication non-fatal errors are answered and the session goes on.
  */
 export class Session implements ConnectionHandler {
   private current: SessionState = { kind: "await_hello" };
@@ -54,11 +58,10 @@ export class Session implements ConnectionHandler {
   private readonly timer = new SessionTimer(() => this.onTimeout());
   private readonly now: () => number;
   private readonly timeouts: SessionTimeouts;
-  private readonly shared: SharedLimits;
   private readonly address: string;
   private readonly timeSync: TokenBucket;
   private paused = false;
-  /** A frame failed behind replies still waiting: nothing more is read. */
+  /** A frame failed fatally behind replies still waiting: nothing more is read. */
   private halted = false;
 
   constructor(
@@ -66,8 +69,8 @@ export class Session implements ConnectionHandler {
     private readonly deps: SessionDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    this.timeouts = deps.timeouts ?? DEFAULT_SESSION_TIMEOUTS;
-    this.shared = deps.shared ?? newSharedLimits();
+    const settings = deps.relay.settings;
+    this.timeouts = deps.timeouts ?? { helloMs: settings.helloTimeoutMs, authMs: settings.authTimeoutMs };
     this.address = peerAddress(connection.peer);
     this.timeSync = new TokenBucket(10, 1, this.now());
     this.timer.arm(this.timeouts.helloMs);
@@ -86,6 +89,7 @@ export class Session implements ConnectionHandler {
   }
 
   onDrain(): void {
+    if (this.current.kind === "authenticated") this.current.live.wake();
     this.readFrames();
   }
 
@@ -107,6 +111,7 @@ export class Session implements ConnectionHandler {
   onClose(): void {
     this.timer.clear();
     this.replies.clear();
+    this.leaveAuthenticated();
     if (this.current.kind !== "closing") this.current = { kind: "closing" };
   }
 
@@ -117,17 +122,18 @@ export class Session implements ConnectionHandler {
         this.pause();
         return;
       }
-      const outcome = this.reader.next(PREAUTH_MAX_FRAME);
+      const limit = this.current.kind === "authenticated" ? MAX_FRAME : PREAUTH_MAX_FRAME;
+      const outcome = this.reader.next(limit);
       if (outcome.kind === "need") {
         this.resume();
         return;
       }
       if (outcome.kind === "error") {
         const tooLarge = outcome.code === ErrorCode.messageTooLarge;
-        const limit = tooLarge ? outcome.limit : HEADER_SIZE;
+        const bound = tooLarge ? outcome.limit : HEADER_SIZE;
         const what = tooLarge ? "above the limit of" : "below the minimum of";
         this.fail(
-          new ProtocolError(outcome.code, `frame length ${outcome.length} is ${what} ${limit} bytes`),
+          new ProtocolError(outcome.code, `frame length ${outcome.length} is ${what} ${bound} bytes`),
         );
         return;
       }
@@ -137,7 +143,7 @@ export class Session implements ConnectionHandler {
 
   private mustWait(): boolean {
     return (
-      this.replies.pending >= INBOUND_MAX_PENDING ||
+      this.replies.pending >= this.deps.relay.settings.inboundMaxPending ||
       this.reader.buffered + this.connection.bufferedBytes() > INBOUND_MAX_BYTES
     );
   }
@@ -159,7 +165,7 @@ export class Session implements ConnectionHandler {
       this.onHello(frame);
       return;
     }
-    if (this.current.kind !== "keyed") return;
+    if (this.current.kind === "closing") return;
     const keys = this.current.keys;
     const header = decodeHeader(frame);
     if (header.layer !== LAYER_C || header.version !== keys.major || (header.flags & FLAG_ENCRYPTED) === 0) {
@@ -179,18 +185,11 @@ export class Session implements ConnectionHandler {
       this.logClientError(inner);
       return;
     }
-    const context = {
-      inner,
-      header: decodeHeader(inner),
-      th: keys.th,
-      nowMs: this.now(),
-      identity: this.deps.identity,
-      timeSync: this.timeSync,
-      shared: this.shared,
-      address: this.address,
-    };
+    const innerHeader = decodeHeader(inner);
+    const live = this.current.kind === "authenticated" ? this.current.live : undefined;
+    live?.received(innerHeader.type === FrameType.send);
     try {
-      const reply = handleKeyedFrame(context);
+      const reply = handleFrame(this.frameContext(inner, innerHeader, keys, live));
       if (reply instanceof Promise) this.deps.track?.(reply);
       this.replies.push(reply);
     } catch (error) {
@@ -198,22 +197,87 @@ export class Session implements ConnectionHandler {
     }
   }
 
-  /** A frame failed at once: answered after the replies before it; nothing after it is read. */
-  private failInOrder(error: unknown): void {
-    if (this.replies.pending > 0) this.halted = true;
-    this.replies.fail(error);
+  private frameContext(
+    inner: Uint8Array,
+    header: ReturnType<typeof decodeHeader>,
+    keys: SessionKeys,
+    live: LiveDevice | undefined,
+  ): FrameContext {
+    return {
+      inner,
+      header,
+      th: keys.th,
+      nowMs: this.now(),
+      identity: this.deps.identity,
+      timeSync: this.timeSync,
+      relay: this.deps.relay,
+      address: this.address,
+      device: live?.device,
+      devicePublicKey: live?.devicePublicKey,
+      enterAuthenticated: (outcome) => this.enterAuthenticated(outcome),
+      closeRevoked: () =>
+        this.fail(new ProtocolError(ErrorCode.deviceRevoked, "this device is revoked", "revoked")),
+    };
   }
 
-  /** One reply in arrival order: sealed and sent, or the failure answered and the session closed. */
+  /** The 0x04 went out: AUTHENTICATED, attached to the router (supersedes), deliveries start. */
+  private enterAuthenticated(outcome: AuthenticateOutcome): void {
+    if (this.current.kind !== "keyed") return;
+    const keys = this.current.keys;
+    this.timer.clear();
+    const live = new LiveDevice(
+      this.deps.relay,
+      outcome,
+      {
+        sendInner: (frame) => this.connection.send(keys.tx.seal(frame)),
+        bufferedBytes: () => this.connection.bufferedBytes(),
+        end: (error) => this.fail(error),
+        warn: (message) => this.connection.log.warn(`${message} (peer ${this.connection.peer})`),
+      },
+      this.now,
+    );
+    this.current = { kind: "authenticated", keys, live };
+    this.debug("NCP-1 session authenticated", { device: Buffer.from(outcome.device.id).toString("hex") });
+  }
+
+  /** A frame failed at once: answered after the replies before it. */
+  private failInOrder(error: unknown): void {
+    const mapped = protocolErrorOf(error);
+    const fatal =
+      !(mapped instanceof ProtocolError) || this.current.kind !== "authenticated" || isFatalAfterAuth(mapped);
+    if (fatal && this.replies.pending > 0) this.halted = true;
+    this.replies.fail(mapped);
+  }
+
+  /** One reply in arrival order: sealed and sent, or the error answered (and the session closed if fatal). */
   private deliver(outcome: ReplyOutcome): boolean {
-    if (this.current.kind !== "keyed") return false;
+    const state = this.current;
+    if (state.kind !== "keyed" && state.kind !== "authenticated") return false;
     if ("error" in outcome) {
-      this.fail(this.asProtocolError(outcome.error));
+      const error = this.asProtocolError(outcome.error);
+      if (state.kind === "authenticated" && !isFatalAfterAuth(error)) {
+        this.connection.send(state.keys.tx.seal(this.errorFrame(error, state.keys.major)));
+        this.debug(`NCP-1 error ${error.code} ${errorCodeName[error.code] ?? ""}: ${error.message}`, {
+          state: state.kind,
+        });
+        return true;
+      }
+      this.fail(error);
       return false;
     }
-    if (outcome.reply !== null) this.connection.send(this.current.keys.tx.seal(outcome.reply));
+    this.sendReply(outcome.reply, state.keys);
     if (this.paused) queueMicrotask(() => this.readFrames());
     return true;
+  }
+
+  private sendReply(reply: ReplyValue, keys: SessionKeys): void {
+    if (reply === null) return;
+    if (reply instanceof Uint8Array) {
+      this.connection.send(keys.tx.seal(reply));
+      return;
+    }
+    if (reply.frame !== null) this.connection.send(keys.tx.seal(reply.frame));
+    reply.after();
   }
 
   private onHello(frame: Uint8Array): void {
@@ -228,7 +292,6 @@ export class Session implements ConnectionHandler {
       };
       handshake.keys.masterSecret.fill(0);
       this.current = { kind: "keyed", keys };
-      this.connection.events?.handshakeCompleted();
       this.timer.arm(this.timeouts.authMs);
       this.debug("NCP-1 handshake complete", {
         version: `${handshake.version.major}.${handshake.version.minor}.${handshake.version.patch}`,
@@ -249,35 +312,34 @@ export class Session implements ConnectionHandler {
     }
   }
 
-  /** Sends the error (plaintext before keys, else a record) and closes. */
-  private fail(error: ProtocolError): void {
-    const keys = this.current.kind === "keyed" ? this.current.keys : undefined;
-    const frame = buildErrorFrame(error.code, error.message, {
+  private errorFrame(error: ProtocolError, version: number): Uint8Array {
+    return buildErrorFrame(error.code, error.message, {
       ref: error.ref,
       reason: error.reason,
       limit: error.limit,
       retryAfterSecs: error.retryAfterSecs,
       nowMs: this.now(),
-      version: keys?.major ?? 1,
+      version,
     });
+  }
+
+  /** Sends the error (plaintext before keys, else a record) and closes. */
+  private fail(error: ProtocolError): void {
+    if (this.current.kind === "closing") return;
+    const keys = this.current.kind === "await_hello" ? undefined : this.current.keys;
+    const frame = this.errorFrame(error, keys?.major ?? 1);
     this.connection.send(keys === undefined ? frame : keys.tx.seal(frame));
-    this.count(error);
     this.debug(`NCP-1 error ${error.code} ${errorCodeName[error.code] ?? ""}: ${error.message}`, {
       state: this.current.kind,
     });
     this.abort(`error ${error.code}: ${error.message}`);
   }
 
-  /** Counts an error frame sent, and before the keys a failed handshake. */
-  private count(error: ProtocolError): void {
-    const name = errorCodeName[error.code] ?? "UNKNOWN";
-    this.connection.events?.errorSent(error.code, name);
-    if (this.current.kind === "await_hello") this.connection.events?.handshakeFailed(error.reason ?? name);
-  }
-
   /** Closes without (further) sending: drops whatever else arrives. */
   private abort(reason: string): void {
-    const keys = this.current.kind === "keyed" ? this.current.keys : undefined;
+    const keys =
+      this.current.kind === "await_hello" || this.current.kind === "closing" ? undefined : this.current.keys;
+    this.leaveAuthenticated();
     this.current = { kind: "closing", keys };
     this.timer.clear();
     this.replies.clear();
@@ -285,13 +347,25 @@ export class Session implements ConnectionHandler {
     this.connection.close(reason);
   }
 
+  /** Leaves the router once (the offline notice goes to the audience when this was the last session). */
+  private leaveAuthenticated(): void {
+    if (this.current.kind !== "authenticated") return;
+    const live = this.current.live;
+    this.current = { kind: "closing", keys: this.current.keys };
+    const detached = live
+      .detach()
+      .catch((error: unknown) => this.connection.log.warn(`session end: ${String(error)}`));
+    this.deps.track?.(detached);
+  }
+
   private debug(message: string, fields?: Record<string, unknown>): void {
     this.connection.log.debug(message, { peer: this.connection.peer, ...fields });
   }
 
   private asProtocolError(error: unknown): ProtocolError {
-    if (error instanceof ProtocolError) return error;
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const mapped = protocolErrorOf(error);
+    if (mapped instanceof ProtocolError) return mapped;
+    const text = mapped instanceof Error ? (mapped.stack ?? mapped.message) : String(mapped);
     this.connection.log.warn(`NCP-1 internal error: ${text} (peer ${this.connection.peer})`);
     return new ProtocolError(ErrorCode.internal, "internal error while processing the frame");
   }

@@ -4,6 +4,7 @@ import type { ServerIdentity } from "../../src/protocol/server-handshake.ts";
 import { createSelfSignedCertificate } from "../../src/server/tls/create-self-signed.ts";
 import { createSessionFactory } from "../../src/session/session-factory.ts";
 import type { ConnectionContext, ConnectionHandler } from "../../src/session/transport.ts";
+import { testRelay } from "./test-relay.ts";
 
 const quietLogger: Logger = {
   trace() {},
@@ -29,7 +30,7 @@ export function listenNcp(
   identity: ServerIdentity,
   tls?: { cert: string; key: string },
 ): TCPSocketListener<Data> {
-  const factory = createSessionFactory(identity);
+  const factory = createSessionFactory(identity, testRelay(identity));
   const contextOf = (socket: Socket<Data>): ConnectionContext => ({
     peer: `${socket.remoteAddress}`,
     tls: tls !== undefined,

@@ -1,60 +1,35 @@
-import { timingSafeEqual } from "node:crypto";
-import { toHex } from "../../protocol/bytes.ts";
-import { AUTH_MAX_SKEW_MS, checkFreshness } from "../../protocol/freshness.ts";
-import {
-  type AuthRequestBody,
-  authSignatureInput,
-  decodeAuthRequest,
-  deviceIdOf,
-} from "../../protocol/messages.ts";
-import { ErrorCode, ProtocolError, rateLimitError } from "../../protocol/protocol-error.ts";
+import { buildAuthResponse } from "../../protocol/auth-response.ts";
+import { randomBytes } from "../../protocol/bytes.ts";
+import { authSignatureInput, decodeAuthRequest } from "../../protocol/messages.ts";
 import { verifyStrict } from "../../protocol/strict-ed25519.ts";
-import type { FrameContext } from "./frame-context.ts";
+import type { FrameContext, ReplyThen } from "./frame-context.ts";
 
 /**
- * 0x03 AuthRequest, §6.3 order: lockout (502) → skew (103) → device_id = BLAKE3(key) (200) →
- * signature (200) → unknown device (201). No device store exists yet: every device is unknown.
+ * 0x03 AuthRequest (§6.3): parse (101), then the relay's order (lockout, skew, device_id, strict
+ * signature, known device with the stored key, state); the reply is the 0x04, and the session
+ * enters AUTHENTICATED right after sending it (then supersedes and starts deliveries).
  */
-export function handleAuthRequest({ inner, header, nowMs, shared, address, th }: FrameContext): never {
-  const body = decodeAuthRequest(inner);
-  const keys = [`device:${toHex(body.deviceId)}`, `address:${address}`];
-  const lockedSecs = shared.lockout.remainingSecs(keys, nowMs);
-  if (lockedSecs > 0) {
-    throw rateLimitError(
-      "too many failed authentications: locked out",
-      "lockout",
-      "auth_failures",
-      lockedSecs,
-    );
-  }
-  checkFreshness(header.timestampMs, nowMs, AUTH_MAX_SKEW_MS);
-  try {
-    verifyAuth(body, th);
-  } catch (error) {
-    shared.lockout.recordFailure(keys, nowMs);
-    throw error;
-  }
-}
-
-/** Steps 3–5 of §6.3, each failure counted by the lockout. */
-function verifyAuth(body: AuthRequestBody, th: Uint8Array): never {
-  if (!timingSafeEqual(deviceIdOf(body.devicePublicKey), body.deviceId)) {
-    throw new ProtocolError(
-      ErrorCode.authenticationFailed,
-      "device_id is not BLAKE3(device_public_key)",
-      "device_id",
-    );
-  }
-  if (!verifyStrict(body.devicePublicKey, authSignatureInput(body.deviceId, th), body.signature)) {
-    throw new ProtocolError(
-      ErrorCode.authenticationFailed,
-      "the authentication signature does not verify",
-      "signature",
-    );
-  }
-  throw new ProtocolError(
-    ErrorCode.deviceNotRegistered,
-    "this device is not registered on this server",
-    "unknown_device",
+export async function handleAuthRequest(context: FrameContext): Promise<ReplyThen> {
+  const body = decodeAuthRequest(context.inner);
+  const outcome = await context.relay.authenticate({
+    nowMs: context.nowMs,
+    address: context.address,
+    messageId: context.header.messageId,
+    timestampMs: Number(context.header.timestampMs),
+    deviceId: body.deviceId,
+    publicKey: body.devicePublicKey,
+    verifySignature: () =>
+      verifyStrict(body.devicePublicKey, authSignatureInput(body.deviceId, context.th), body.signature),
+  });
+  const frame = buildAuthResponse(
+    { version: context.header.version, timestampMs: BigInt(context.nowMs), messageId: randomBytes(32) },
+    {
+      sessionId: outcome.sessionId,
+      expiresAtMs: BigInt(outcome.expiresAtMs),
+      serverTimeMs: BigInt(context.nowMs),
+      messageLimit: outcome.messageLimit,
+      queued: outcome.queued,
+    },
   );
+  return { frame, after: () => context.enterAuthenticated(outcome) };
 }

@@ -10,7 +10,8 @@ function recording(stopOnError = true) {
       delivered.push(`error:${String(outcome.error)}`);
       return !stopOnError;
     }
-    delivered.push(outcome.reply === null ? null : (outcome.reply[0] as number));
+    const reply = outcome.reply as Uint8Array | null;
+    delivered.push(reply === null ? null : (reply[0] as number));
     return true;
   });
   return { queue, delivered };

@@ -11,9 +11,10 @@ import { decodeHeader, FrameType, frameBody, MAX_FRAME } from "../../../src/prot
 import { ed25519PrivateKey, rawPublicKey } from "../../../src/protocol/keys.ts";
 import { RecordCipher } from "../../../src/protocol/record.ts";
 import type { ServerIdentity } from "../../../src/protocol/server-handshake.ts";
-import { newSharedLimits, type SharedLimits } from "../../../src/relay/limits.ts";
+import type { Relay } from "../../../src/relay/relay.ts";
 import { Session } from "../../../src/session/session.ts";
 import type { ConnectionContext } from "../../../src/session/transport.ts";
+import { testRelay } from "../../helpers/test-relay.ts";
 import { V } from "../protocol/vectors.ts";
 
 /** The §11.1 TEST 2 key as a server identity. */
@@ -23,14 +24,14 @@ export function testIdentity(): ServerIdentity {
   return { privateKey, publicKey, fingerprint: toHex(publicKey) };
 }
 
-/** Limits shared by several harnesses, and the source address their connections come from. */
+/** A relay (its limits and store) shared by several harnesses, and the source address their connections come from. */
 export interface SessionShared {
-  limits: SharedLimits;
+  relay: Relay;
   address: string;
 }
 
-export function newSessionShared(address: string): SessionShared {
-  return { limits: newSharedLimits(), address };
+export function newSessionShared(address: string, identity: ServerIdentity = testIdentity()): SessionShared {
+  return { relay: testRelay(identity), address };
 }
 
 const noop = () => {};
@@ -81,7 +82,12 @@ export class SessionHarness {
       },
       log,
     };
-    this.session = new Session(connection, { identity, shared: shared.limits, now: () => this.nowMs });
+    this.session = new Session(connection, { identity, relay: shared.relay, now: () => this.nowMs });
+  }
+
+  /** Lets replies that wait on the relay (its store) settle. */
+  async settle(): Promise<void> {
+    await Bun.sleep(2);
   }
 
   /** Frames the server sent since the last call (records opened when keys exist). */

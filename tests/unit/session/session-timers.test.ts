@@ -5,6 +5,7 @@ import { decodeErrorBody, detail } from "../../../src/protocol/error-frame.ts";
 import { frameBody } from "../../../src/protocol/header.ts";
 import { createSessionFactory } from "../../../src/session/session-factory.ts";
 import type { ConnectionContext } from "../../../src/session/transport.ts";
+import { testRelay } from "../../helpers/test-relay.ts";
 import { testIdentity } from "./session-helpers.ts";
 
 function fakeContext() {
@@ -27,7 +28,9 @@ function fakeContext() {
 
 test("no ClientHello within hello_timeout: plaintext 101 reason=timeout, then close", async () => {
   const { context, sent, closed } = fakeContext();
-  createSessionFactory(testIdentity(), { timeouts: { helloMs: 30, authMs: 1_000 } })(context);
+  createSessionFactory(testIdentity(), testRelay(testIdentity()), {
+    timeouts: { helloMs: 30, authMs: 1_000 },
+  })(context);
   await Bun.sleep(80);
   expect(sent.length).toBe(1);
   const error = decodeErrorBody(frameBody(sent[0] as Uint8Array));
@@ -37,9 +40,9 @@ test("no ClientHello within hello_timeout: plaintext 101 reason=timeout, then cl
 
 test("after the handshake the auth timeout applies; closing the connection cancels it", async () => {
   const first = fakeContext();
-  const handler = createSessionFactory(testIdentity(), { timeouts: { helloMs: 30, authMs: 60 } })(
-    first.context,
-  );
+  const handler = createSessionFactory(testIdentity(), testRelay(testIdentity()), {
+    timeouts: { helloMs: 30, authMs: 60 },
+  })(first.context);
   handler.onData(createClientHello().frame);
   await Bun.sleep(45);
   expect(first.closed.length).toBe(0);
@@ -48,9 +51,9 @@ test("after the handshake the auth timeout applies; closing the connection cance
   expect(first.closed.length).toBe(1);
 
   const second = fakeContext();
-  const other = createSessionFactory(testIdentity(), { timeouts: { helloMs: 30, authMs: 60 } })(
-    second.context,
-  );
+  const other = createSessionFactory(testIdentity(), testRelay(testIdentity()), {
+    timeouts: { helloMs: 30, authMs: 60 },
+  })(second.context);
   other.onClose();
   await Bun.sleep(50);
   expect(second.sent.length).toBe(0);

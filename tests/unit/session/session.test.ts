@@ -169,7 +169,7 @@ describe("KEYED", () => {
     expect(error.ref).toBe(toHex(frame.subarray(16, 48)));
   });
 
-  test("0x02 Register: 303 registration_closed; bad signature 200; stale 103; malformed 101", () => {
+  test("0x02 Register: 303 registration_closed; bad signature 200; stale 103; malformed 101", async () => {
     const cases: [Uint8Array | ((now: number) => Uint8Array), number, string | undefined][] = [
       [(now) => registerFrame(now), 303, "registration_closed"],
       [(now) => registerFrame(now, V.deviceASeed, false), 200, "signature"],
@@ -180,13 +180,14 @@ describe("KEYED", () => {
       const h = new SessionHarness();
       h.connect();
       h.sendRecord(typeof make === "function" ? make(h.nowMs) : make);
+      await h.settle();
       const error = onlyError(h.received());
       expect([error.code, error.reason]).toEqual([code, reason]);
       expect(h.closedWith).toBeDefined();
     }
   });
 
-  test("0x03 Auth of a correctly signed device: 201 (no devices); wrong device_id: 200", () => {
+  test("0x03 Auth of a correctly signed device: 201 (no devices); wrong device_id: 200", async () => {
     const key = ed25519PrivateKey(V.deviceASeed);
     for (const [wrongId, code] of [
       [false, 201],
@@ -202,28 +203,30 @@ describe("KEYED", () => {
           { deviceId, devicePublicKey: V.deviceAPublic, signature },
         ),
       );
+      await h.settle();
       expect(onlyError(h.received()).code).toBe(code);
     }
   });
 
-  test("registrations: the fourth 0x02 within the hour from one address is refused with 502 before any other check", () => {
+  test("registrations: the fourth 0x02 within the hour from one address is refused with 502 before any other check", async () => {
     const shared = newSessionShared("192.0.2.8");
-    const attempt = () => {
+    const attempt = async () => {
       const h = new SessionHarness(undefined, shared);
       h.connect();
       h.sendRecord(registerFrame(h.nowMs - 400_000));
+      await h.settle();
       return onlyError(h.received());
     };
-    for (let i = 0; i < 3; i++) expect(attempt().code).toBe(103);
-    const limited = attempt();
+    for (let i = 0; i < 3; i++) expect((await attempt()).code).toBe(103);
+    const limited = await attempt();
     expect([limited.code, limited.retryAfterSecs]).toEqual([502, 1200]);
     expect(limited.details).toContainEqual(["limit", "registrations"]);
   });
 
-  test("auth_failures: five failed 0x03 from one address lock it out for 300 s (502); a stale timestamp does not count", () => {
+  test("auth_failures: five failed 0x03 from one address lock it out for 300 s (502); a stale timestamp does not count", async () => {
     const shared = newSessionShared("192.0.2.7");
     const key = ed25519PrivateKey(V.deviceASeed);
-    const attempt = (skewMs = 0) => {
+    const attempt = async (skewMs = 0) => {
       const h = new SessionHarness(undefined, shared);
       const { th } = h.connect();
       const deviceId = deviceIdOf(V.deviceAPublic);
@@ -237,11 +240,12 @@ describe("KEYED", () => {
           },
         ),
       );
+      await h.settle();
       return onlyError(h.received());
     };
-    expect(attempt(60_000).code).toBe(103);
-    for (let i = 0; i < 5; i++) expect(attempt().code).toBe(201);
-    const locked = attempt();
+    expect((await attempt(60_000)).code).toBe(103);
+    for (let i = 0; i < 5; i++) expect((await attempt()).code).toBe(201);
+    const locked = await attempt();
     expect([locked.code, locked.retryAfterSecs, locked.reason]).toEqual([502, 300, "lockout"]);
     expect(locked.details).toContainEqual(["limit", "auth_failures"]);
   });

@@ -1,0 +1,39 @@
+import type { Config } from "../config/schema.ts";
+import { errorMessage } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import type { ServerIdentity } from "../protocol/server-handshake.ts";
+import { Relay } from "../relay/relay.ts";
+import { relaySettings } from "../relay/settings.ts";
+import type { Sweeper } from "../relay/sweeper.ts";
+import { relayFrames } from "../session/relay-frames.ts";
+import type { Store } from "../store/ports.ts";
+import { loadOrCreateIdentity } from "./identity.ts";
+
+/** The relay of a server (or of an offline admin command) and the identity that signs its frames. */
+export interface OpenRelay {
+  identity: ServerIdentity;
+  relay: Relay;
+}
+
+/** The identity of storage.data_dir (created on first use, fingerprint logged) and a relay over `store`. */
+export function openRelay(config: Config, store: Store, logger?: Logger): OpenRelay {
+  const identity = loadOrCreateIdentity(config.storage.data_dir);
+  if (identity.created) logger?.info(`created the server identity key ${identity.file}`);
+  logger?.info(`server identity fingerprint: ${identity.fingerprint}`);
+  const relay = new Relay({ store, frames: relayFrames(identity), settings: relaySettings(config) });
+  return { identity, relay };
+}
+
+/** How often expired entries are swept: a tenth of queue_ttl, between 1 s and 60 s. */
+export function sweepIntervalMs(relay: Relay): number {
+  return Math.min(60_000, Math.max(1_000, Math.floor(relay.settings.queueTtlMs / 10)));
+}
+
+/** The TTL sweeper (§8.3), its failures logged (the entries stay; the next pass retries). */
+export function startSweeper(relay: Relay, logger: Logger): Sweeper {
+  const sweeper = relay.sweeper(sweepIntervalMs(relay), (error) =>
+    logger.error(`queue sweep failed (retried at the next pass): ${errorMessage(error)}`),
+  );
+  sweeper.start();
+  return sweeper;
+}
