@@ -257,6 +257,7 @@ export class Session implements ConnectionHandler {
       const error = this.asProtocolError(outcome.error);
       if (state.kind === "authenticated" && !isFatalAfterAuth(error)) {
         this.connection.send(state.keys.tx.seal(this.errorFrame(error, state.keys.major)));
+        this.count(error);
         this.debug(`NCP-1 error ${error.code} ${errorCodeName[error.code] ?? ""}: ${error.message}`, {
           state: state.kind,
         });
@@ -292,6 +293,7 @@ export class Session implements ConnectionHandler {
       };
       handshake.keys.masterSecret.fill(0);
       this.current = { kind: "keyed", keys };
+      this.connection.events?.handshakeCompleted();
       this.timer.arm(this.timeouts.authMs);
       this.debug("NCP-1 handshake complete", {
         version: `${handshake.version.major}.${handshake.version.minor}.${handshake.version.patch}`,
@@ -329,10 +331,18 @@ export class Session implements ConnectionHandler {
     const keys = this.current.kind === "await_hello" ? undefined : this.current.keys;
     const frame = this.errorFrame(error, keys?.major ?? 1);
     this.connection.send(keys === undefined ? frame : keys.tx.seal(frame));
+    this.count(error);
     this.debug(`NCP-1 error ${error.code} ${errorCodeName[error.code] ?? ""}: ${error.message}`, {
       state: this.current.kind,
     });
     this.abort(`error ${error.code}: ${error.message}`);
+  }
+
+  /** Counts an error frame sent, and before the keys a failed handshake. */
+  private count(error: ProtocolError): void {
+    const name = errorCodeName[error.code] ?? "UNKNOWN";
+    this.connection.events?.errorSent(error.code, name);
+    if (this.current.kind === "await_hello") this.connection.events?.handshakeFailed(error.reason ?? name);
   }
 
   /** Closes without (further) sending: drops whatever else arrives. */
