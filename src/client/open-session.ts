@@ -1,0 +1,41 @@
+import type { DeviceKeys } from "./device-messaging.ts";
+import { DeviceSession, type SessionTiming } from "./device-session.ts";
+import { type ConnectOptions, connectNcp } from "./ncp-client.ts";
+
+/** The client timeouts NCP-1 gives: 30 s for a reply (and for the 0x04, §7.1), keepalive after 60 s (§6.7). */
+export const NCP_SESSION_TIMING: SessionTiming = { requestTimeoutMs: 30_000, pingIntervalMs: 60_000 };
+
+/** Connects (handshake, pin or TOFU), syncs the clock with one 0x33, and returns the KEYED session. */
+export async function openDeviceSession(
+  server: ConnectOptions,
+  keys: DeviceKeys,
+  timing: SessionTiming = NCP_SESSION_TIMING,
+): Promise<DeviceSession> {
+  const connection = await connectNcp(server);
+  const session = new DeviceSession(connection, keys, timing);
+  try {
+    await session.syncClock();
+  } catch (error) {
+    session.close();
+    throw error;
+  }
+  return session;
+}
+
+/** The outcome of a 0x02 (§6.2): active (status 0) or waiting for the operator (status 4). */
+export type RegistrationOutcome = "active" | "pending";
+
+/** Registers this device under `userId` on its own connection, then closes it. */
+export async function registerDevice(
+  server: ConnectOptions,
+  keys: DeviceKeys,
+  request: { userId: string; deviceInfo: string },
+  timing: SessionTiming = NCP_SESSION_TIMING,
+): Promise<RegistrationOutcome> {
+  const session = await openDeviceSession(server, keys, timing);
+  try {
+    return (await session.register(request)) === 0 ? "active" : "pending";
+  } finally {
+    session.close();
+  }
+}
