@@ -35,7 +35,7 @@ export interface FakeRelayOptions {
   ) => "withhold" | { code: number; retryAfterSecs?: number; reason?: string } | undefined;
 }
 
-interface Entry {
+export interface Entry {
   id: string;
   inner: Uint8Array;
   receipt: boolean;
@@ -118,7 +118,8 @@ export class FakeRelay {
     );
   }
 
-  private enqueue(recipient: string, entry: Entry) {
+  /** Appends to a device's queue and pushes it if the device is online. */
+  enqueue(recipient: string, entry: Entry) {
     const queue = this.queues.get(recipient) ?? [];
     queue.push(entry);
     this.queues.set(recipient, queue);
