@@ -5,6 +5,7 @@ import type { MessageContent } from "../protocol/e2e-content.ts";
 import { ChainTracker } from "../protocol/send-chain.ts";
 import type { Suite } from "../protocol/suite.ts";
 import { NcpClientError } from "./client-error.ts";
+import type { ConnectionInfo } from "./client-protocol.ts";
 import { type ChainObserver, composeMessage, type DeviceKeys, restampMessage } from "./device-messaging.ts";
 import type { DeviceSession, SessionTiming } from "./device-session.ts";
 import { DirectoryCache } from "./directory-cache.ts";
@@ -164,6 +165,11 @@ export class MessagingClient {
       targetId: senderId,
     };
     session.send(buildClientAck(stamp, fields, this.options.keys.signing));
+  }
+
+  /** What the current connection's handshake settled (identity check, algset, TLS), if online. */
+  get connectionInfo(): ConnectionInfo | undefined {
+    return this.session()?.connection.info;
   }
 
   /** Messages handed to send() and not yet accepted. */

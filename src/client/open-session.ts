@@ -1,3 +1,4 @@
+import type { ConnectionInfo } from "./client-protocol.ts";
 import type { DeviceKeys } from "./device-messaging.ts";
 import { DeviceSession, type SessionTiming } from "./device-session.ts";
 import { type ConnectOptions, connectNcp } from "./ncp-client.ts";
@@ -31,10 +32,11 @@ export async function registerDevice(
   keys: DeviceKeys,
   request: { userId: string; deviceInfo: string },
   timing: SessionTiming = NCP_SESSION_TIMING,
-): Promise<RegistrationOutcome> {
+): Promise<{ outcome: RegistrationOutcome; info: ConnectionInfo }> {
   const session = await openDeviceSession(server, keys, timing);
   try {
-    return (await session.register(request)) === 0 ? "active" : "pending";
+    const outcome = (await session.register(request)) === 0 ? "active" : "pending";
+    return { outcome, info: session.connection.info };
   } finally {
     session.close();
   }

@@ -32,9 +32,8 @@ describe("a device session against a server that follows NCP-1", () => {
   test("register (open: active, approval: pending), then authenticate with the 0x04's limits", async () => {
     const { server, target } = fake({ policy: "open", messageLimit: 77 });
     const alice = deviceKeys(randomBytes(32));
-    expect(await registerDevice(target, alice, { userId: "alice", deviceInfo: "test" }, timing)).toBe(
-      "active",
-    );
+    const registered = await registerDevice(target, alice, { userId: "alice", deviceInfo: "test" }, timing);
+    expect(registered.outcome).toBe("active");
     expect(server.relay.devices.get(toHex(alice.deviceId))?.userId).toBe("alice");
     const session = await openDeviceSession(target, alice, timing);
     const limits = await session.authenticate();
@@ -43,9 +42,8 @@ describe("a device session against a server that follows NCP-1", () => {
     expect(server.relay.sessions.has(toHex(alice.deviceId))).toBe(true);
     session.close();
     const pending = fake({ policy: "approval" });
-    expect(await registerDevice(pending.target, alice, { userId: "alice", deviceInfo: "" }, timing)).toBe(
-      "pending",
-    );
+    const later = await registerDevice(pending.target, alice, { userId: "alice", deviceInfo: "" }, timing);
+    expect([later.outcome, later.info.identityCheck]).toEqual(["pending", "first-use"]);
   });
 
   test("closed registration: 303 registration_closed, and an unknown device's 0x03 is 201", async () => {
