@@ -102,7 +102,7 @@ export class MessagingClient {
       chains: options.chains ?? new ChainTracker(),
       serverKey: () => this.session()?.connection.serverKey ?? new Uint8Array(32),
       stamp: () => this.session()?.stamp() ?? {},
-      sendAck: (inner) => this.session()?.send(inner),
+      sendAck: (inner) => this.sendQuietly(inner),
       events: this.events,
     });
   }
@@ -122,8 +122,9 @@ export class MessagingClient {
         return entries;
       } catch (error) {
         if (!(error instanceof NcpClientError) || tries >= 3) throw error;
+        const sessionEnded = error.kind === "closed" || session !== this.supervisor.current;
         if (error.code === 502) await Bun.sleep(Math.max(1, error.retryAfterSecs) * 1_000);
-        else if (error.kind !== "closed") throw error;
+        else if (!sessionEnded || this.supervisor.stopped !== undefined) throw error;
       }
     }
   }
@@ -185,6 +186,15 @@ export class MessagingClient {
   /** Stops: no reconnect; unaccepted messages fail with kind "closed". */
   close(): void {
     this.supervisor.stop(new NcpClientError("closed", "the client was closed"));
+  }
+
+  /** Writes an ack if a session is up; a lost ack only means a redelivery, which dedupe absorbs. */
+  private sendQuietly(inner: Uint8Array): void {
+    try {
+      this.session()?.send(inner);
+    } catch {
+      // the connection just ended: the entry is pushed again on the next session
+    }
   }
 
   private session(): DeviceSession | undefined {

@@ -44,7 +44,10 @@ export class SessionLifetime {
   sent(): void {
     if (!this.started) return;
     clearTimeout(this.pingTimer);
-    this.pingTimer = setTimeout(() => this.events.keepalive(), this.pingIntervalMs);
+    this.pingTimer = setTimeout(() => {
+      this.events.keepalive();
+      this.sent();
+    }, this.pingIntervalMs);
   }
 
   /** True once soft expiry was reached. */

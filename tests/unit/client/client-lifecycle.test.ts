@@ -115,3 +115,15 @@ describe("messaging client: presence", () => {
     expect(entry?.presence).toBe(PresenceStatus.away);
   });
 });
+
+describe("messaging client: keepalive", () => {
+  test("after ping_interval without sending, a 0x33 goes out (§6.7); the session stays up", async () => {
+    harness = new ClientHarness();
+    const alice = harness.client(harness.device("alice"), { timing: { pingIntervalMs: 40 } });
+    await alice.client.start();
+    const before = harness.server.received(FrameType.timeSync).length;
+    await until(() => harness.server.received(FrameType.timeSync).length >= before + 3, "three keepalives");
+    expect(alice.offline).toEqual([]);
+    expect(alice.online).toBe(1);
+  });
+});
