@@ -51,3 +51,17 @@ export function asClientError(error: unknown): NcpClientError {
   }
   return new NcpClientError("protocol", `unexpected failure: ${String(error)}`);
 }
+
+/** Codes that end the connection in any state (§9). */
+const ALWAYS_FATAL = new Set([100, 101, 202, 203, 501, 503]);
+/** Codes fatal in some uses after authentication (§9 "see use"): the server's close tells. */
+const SOMETIMES_FATAL = new Set([102, 201, 402]);
+
+/** Whether an Error frame ends the connection (§9): every error before AUTHENTICATED does. */
+export function errorFatality(
+  code: number | undefined,
+  authenticated: boolean,
+): "fatal" | "maybe" | "non-fatal" {
+  if (!authenticated || ALWAYS_FATAL.has(code ?? 0)) return "fatal";
+  return SOMETIMES_FATAL.has(code ?? 0) ? "maybe" : "non-fatal";
+}

@@ -8,44 +8,19 @@ import {
   type KeyRequest,
 } from "../protocol/directory.ts";
 import { decodeErrorBody } from "../protocol/error-frame.ts";
-import { decodeHeader, FrameType, frameBody } from "../protocol/header.ts";
+import { FrameType, frameBody } from "../protocol/header.ts";
 import { signEd25519 } from "../protocol/keys.ts";
 import { authSignatureInput, buildAuthRequest } from "../protocol/messages.ts";
 import { buildPresence } from "../protocol/presence.ts";
 import { buildRegister, type RegisterRequest } from "../protocol/register.ts";
 import { buildRevoke } from "../protocol/revoke.ts";
 import type { FrameStamp } from "../protocol/signed-frame.ts";
-import { asClientError, NcpClientError, serverError } from "./client-error.ts";
+import { asClientError, errorFatality, NcpClientError, serverError } from "./client-error.ts";
+import type { SessionHandlers, SessionTiming } from "./client-events.ts";
 import type { DeviceKeys } from "./device-messaging.ts";
 import type { NcpConnection } from "./ncp-client.ts";
 import { PendingRequests } from "./pending-requests.ts";
 import { SessionLifetime, type SessionLimits } from "./session-lifetime.ts";
-
-/** What an authenticated session hands up: pushed frames, unmatched acks and errors, its end. */
-export interface SessionHandlers {
-  /** A 0x10 delivered to this device (inner frame). */
-  delivery(inner: Uint8Array): void;
-  /** A 0x11 that answers no request: status 0 of a send (IKs-verified), or a receipt. */
-  ack(ack: AckBody, inner: Uint8Array): void;
-  /** A 0x20 pushed to this device. */
-  presence(inner: Uint8Array): void;
-  /** A non-fatal Error frame that answers no request (its ref names a 0x10, say). */
-  refusal(error: NcpClientError): void;
-  /** §7.2 soft expiry: time to make a new session before this one breaks. */
-  softExpired(): void;
-  closed(error: NcpClientError): void;
-}
-
-/** Codes that end the connection in any state (§9). */
-const ALWAYS_FATAL = new Set([100, 101, 202, 203, 501, 503]);
-/** Codes fatal in some uses after authentication: the server's close tells. */
-const MAYBE_FATAL = new Set([102, 201, 402]);
-
-/** Client timeouts: requests (and KEYED, 30 s to receive 0x04, §7.1) and the §6.7 keepalive. */
-export interface SessionTiming {
-  requestTimeoutMs: number;
-  pingIntervalMs: number;
-}
 
 /**
  * One NCP-1 connection of a device from KEYED on: register (0x02), authenticate (0x03 → 0x04),
@@ -201,8 +176,9 @@ export class DeviceSession {
   }
 
   private onError(error: NcpClientError): void {
-    const fatal = !this.authenticated || ALWAYS_FATAL.has(error.code ?? 0);
-    if (fatal || MAYBE_FATAL.has(error.code ?? 0)) this.connection.noteError(error);
+    const fatality = errorFatality(error.code, this.authenticated);
+    const fatal = fatality === "fatal";
+    if (fatality !== "non-fatal") this.connection.noteError(error);
     const ref = error.details.ref;
     const answered = ref !== undefined && this.pending.reject(ref, error);
     if (fatal) this.connection.fail(error);
@@ -214,10 +190,5 @@ export class DeviceSession {
     this.lifetime.stop();
     this.pending.rejectAll(error);
     this.handlers.closed?.(error);
-  }
-
-  /** The header message_id of an inner frame, as hex. */
-  static idOf(inner: Uint8Array): string {
-    return toHex(decodeHeader(inner).messageId);
   }
 }

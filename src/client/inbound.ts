@@ -1,7 +1,6 @@
 import { type AckBody, AckStatus, buildClientAck, checkAckSignature, isServerAck } from "../protocol/ack.ts";
 import { toHex } from "../protocol/bytes.ts";
 import { DeviceState, isGenuineEntry } from "../protocol/directory.ts";
-import type { MessageContent } from "../protocol/e2e-content.ts";
 import { decodeHeader, FLAG_URGENT, HEADER_SIZE } from "../protocol/header.ts";
 import {
   checkPresenceSignature,
@@ -11,59 +10,10 @@ import {
 } from "../protocol/presence.ts";
 import { decodeSend, type SendBody } from "../protocol/send.ts";
 import type { FrameStamp } from "../protocol/signed-frame.ts";
+import type { InboundEvents } from "./client-events.ts";
 import { type ChainObserver, type DeviceKeys, receiveMessage } from "./device-messaging.ts";
 import type { DirectoryCache } from "./directory-cache.ts";
 import { DEDUPE_WINDOW_MS, type SeenStore } from "./seen-store.ts";
-
-/** A verified, decrypted message to show (§8.5). Ids are hex. */
-export interface InboundMessage {
-  messageId: string;
-  senderId: string;
-  senderUser: string;
-  conversation: string;
-  sequence: bigint;
-  /** The sender's header timestamp (ms). */
-  sentAtMs: number;
-  content: MessageContent;
-  /** Earlier messages of this chain are missing (§8.5 "accept and note the gap"). */
-  gap: boolean;
-  urgent: boolean;
-}
-
-/** A delivered 0x10 that was discarded and acked with status 3; `alert` on a broken chain. */
-export interface RejectedMessage {
-  messageId: string;
-  senderId: string;
-  reason: string;
-  alert: boolean;
-}
-
-/** An ack about a message this device sent: 1/2 from its recipient, 3 from it or the server. */
-export interface Receipt {
-  ref: string;
-  status: number;
-  /** The acking device (hex), or "server" for an expiry or revocation notice. */
-  by: string;
-  eventTimeMs: number;
-}
-
-/** A verified presence update of another device. */
-export interface PresenceUpdate {
-  deviceId: string;
-  userId: string;
-  status: number;
-  message: string;
-  lastActiveMs: number;
-}
-
-/** What the receive side reports. */
-export interface InboundEvents {
-  message(message: InboundMessage): void;
-  rejected(rejected: RejectedMessage): void;
-  receipt(receipt: Receipt): void;
-  presence(update: PresenceUpdate): void;
-  problem(error: Error): void;
-}
 
 /** What the receive side needs from the client around it. */
 export interface InboundDeps {

@@ -5,44 +5,24 @@ import type { MessageContent } from "../protocol/e2e-content.ts";
 import { ChainTracker } from "../protocol/send-chain.ts";
 import type { Suite } from "../protocol/suite.ts";
 import { NcpClientError } from "./client-error.ts";
+import {
+  type ClientEvents,
+  type ClientTiming,
+  clientTiming,
+  type MessagingClientOptions,
+} from "./client-events.ts";
 import type { ConnectionInfo } from "./client-protocol.ts";
-import { type ChainObserver, composeMessage, type DeviceKeys, restampMessage } from "./device-messaging.ts";
-import type { DeviceSession, SessionTiming } from "./device-session.ts";
+import { composeMessage, restampMessage } from "./device-messaging.ts";
+import type { DeviceSession } from "./device-session.ts";
 import { DirectoryCache } from "./directory-cache.ts";
-import { Inbound, type InboundEvents } from "./inbound.ts";
-import type { ConnectOptions } from "./ncp-client.ts";
-import { NCP_SESSION_TIMING } from "./open-session.ts";
+import { Inbound } from "./inbound.ts";
 import { Outbox } from "./outbox.ts";
-import { type BackoffSchedule, NCP_BACKOFF } from "./reconnect-policy.ts";
-import { MemorySeenStore, type SeenStore } from "./seen-store.ts";
+import { MemorySeenStore } from "./seen-store.ts";
 import { SendChains } from "./send-chains.ts";
 import type { SessionLimits } from "./session-lifetime.ts";
 import { SessionSupervisor } from "./session-supervisor.ts";
 
-/** Every client clock; NCP-1's values by default (tests shorten them). */
-export interface ClientTiming extends SessionTiming {
-  resendAfterMs: number;
-  directoryTtlMs: number;
-  backoff: BackoffSchedule;
-}
-
-/** What the client reports: the receive side's events and the connection's ups and downs. */
-export interface ClientEvents extends InboundEvents {
-  online(limits: SessionLimits): void;
-  offline(error: NcpClientError, retryInMs: number): void;
-  stopped(error: NcpClientError): void;
-}
-
-/** A device's messaging client; stores default to memory (`seen` is the §8.3 recipient dedupe). */
-export interface MessagingClientOptions {
-  server: ConnectOptions;
-  keys: DeviceKeys;
-  seen?: SeenStore;
-  chains?: ChainObserver;
-  sendChains?: SendChains;
-  timing?: Partial<ClientTiming>;
-  random?: () => number;
-}
+export type { ClientEvents, ClientTiming, MessagingClientOptions } from "./client-events.ts";
 
 /** A message handed to the client: its id, and a promise of the server's status 0 (§8.2). */
 export interface OutgoingMessage {
@@ -67,13 +47,7 @@ export class MessagingClient {
   private pumpTimer?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly options: MessagingClientOptions) {
-    this.timing = {
-      ...NCP_SESSION_TIMING,
-      resendAfterMs: 30_000,
-      directoryTtlMs: 60_000,
-      backoff: NCP_BACKOFF,
-      ...options.timing,
-    };
+    this.timing = clientTiming(options.timing);
     this.outbox = new Outbox({ resendAfterMs: this.timing.resendAfterMs });
     this.sendChains = options.sendChains ?? new SendChains();
     this.directory = new DirectoryCache((request) => this.lookup(request), this.timing.directoryTtlMs);
@@ -114,19 +88,9 @@ export class MessagingClient {
 
   /** A directory request (0x30) on the current session; waits out a 502 and a reconnect. */
   async lookup(request: KeyRequest): Promise<DirectoryEntry[]> {
-    for (let tries = 0; ; tries++) {
-      const session = await this.supervisor.online();
-      try {
-        const entries = await session.lookup(request);
-        this.directory.remember(entries);
-        return entries;
-      } catch (error) {
-        if (!(error instanceof NcpClientError) || tries >= 3) throw error;
-        const sessionEnded = error.kind === "closed" || session !== this.supervisor.current;
-        if (error.code === 502) await Bun.sleep(Math.max(1, error.retryAfterSecs) * 1_000);
-        else if (!sessionEnded || this.supervisor.stopped !== undefined) throw error;
-      }
-    }
+    const entries = await this.supervisor.retrying((session) => session.lookup(request));
+    this.directory.remember(entries);
+    return entries;
   }
 
   /** Seals `content` to `recipient` (an active entry) on its chain and sends it until status 0. */
@@ -146,7 +110,7 @@ export class MessagingClient {
 
   /** Revokes `deviceId` (this device or another of its user) with 0x05; resolves on status 0. */
   async revoke(deviceId: Uint8Array, reason: number): Promise<void> {
-    await (await this.supervisor.online()).revoke(deviceId, reason);
+    await this.supervisor.retrying((session) => session.revoke(deviceId, reason));
   }
 
   /** Publishes this device's presence (0x20); a refusal is reported as a problem. */

@@ -1,10 +1,8 @@
+import { NCP_SESSION_TIMING, type SessionTiming } from "./client-events.ts";
 import type { ConnectionInfo } from "./client-protocol.ts";
 import type { DeviceKeys } from "./device-messaging.ts";
-import { DeviceSession, type SessionTiming } from "./device-session.ts";
+import { DeviceSession } from "./device-session.ts";
 import { type ConnectOptions, connectNcp } from "./ncp-client.ts";
-
-/** The client timeouts NCP-1 gives: 30 s for a reply (and for the 0x04, §7.1), keepalive after 60 s (§6.7). */
-export const NCP_SESSION_TIMING: SessionTiming = { requestTimeoutMs: 30_000, pingIntervalMs: 60_000 };
 
 /** Connects (handshake, pin or TOFU), syncs the clock with one 0x33, and returns the KEYED session. */
 export async function openDeviceSession(

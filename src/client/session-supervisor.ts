@@ -1,6 +1,7 @@
 import { asClientError, NcpClientError } from "./client-error.ts";
+import type { SessionTiming } from "./client-events.ts";
 import type { DeviceKeys } from "./device-messaging.ts";
-import type { DeviceSession, SessionTiming } from "./device-session.ts";
+import type { DeviceSession } from "./device-session.ts";
 import type { ConnectOptions } from "./ncp-client.ts";
 import { openDeviceSession } from "./open-session.ts";
 import { type BackoffSchedule, type ConnectionPhase, reconnectDecision } from "./reconnect-policy.ts";
@@ -56,6 +57,23 @@ export class SessionSupervisor {
     if (this.stoppedWith !== undefined) return Promise.reject(this.stoppedWith);
     if (this.current !== undefined) return Promise.resolve(this.current);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Runs `request` on the authenticated session; again on the next session when the one it used
+   * ended under it, or after a 502's retry_after (at least 1 s); at most four tries.
+   */
+  async retrying<T>(request: (session: DeviceSession) => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      const session = await this.online();
+      try {
+        return await request(session);
+      } catch (error) {
+        if (!(error instanceof NcpClientError) || tries >= 4 || this.stoppedWith !== undefined) throw error;
+        if (error.code === 502) await Bun.sleep(Math.max(1, error.retryAfterSecs) * 1_000);
+        else if (error.kind !== "closed" && session === this.current) throw error;
+      }
+    }
   }
 
   /** Stops for good: no reconnect, the session closed, waiters rejected with `error`. */

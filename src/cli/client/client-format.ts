@@ -1,5 +1,5 @@
+import type { InboundMessage, PresenceUpdate, Receipt } from "../../client/client-events.ts";
 import { STATE_NAMES } from "../../client/fan-out.ts";
-import type { InboundMessage, PresenceUpdate, Receipt } from "../../client/inbound.ts";
 import { toHex } from "../../protocol/bytes.ts";
 import type { DirectoryEntry } from "../../protocol/directory.ts";
 import { ContentType, contentText } from "../../protocol/e2e-content.ts";

@@ -1,6 +1,6 @@
 import type { NcpClientError } from "../../../src/client/client-error.ts";
+import type { InboundMessage, Receipt, RejectedMessage } from "../../../src/client/client-events.ts";
 import { type DeviceKeys, deviceKeys } from "../../../src/client/device-messaging.ts";
-import type { InboundMessage, Receipt, RejectedMessage } from "../../../src/client/inbound.ts";
 import {
   type ClientTiming,
   MessagingClient,

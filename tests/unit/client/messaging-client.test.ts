@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { NcpClientError } from "../../../src/client/client-error.ts";
+import type { InboundMessage } from "../../../src/client/client-events.ts";
 import { composeMessage } from "../../../src/client/device-messaging.ts";
-import type { InboundMessage } from "../../../src/client/inbound.ts";
 import { decodeAck } from "../../../src/protocol/ack.ts";
 import { randomBytes, toHex } from "../../../src/protocol/bytes.ts";
 import type { DirectoryEntry } from "../../../src/protocol/directory.ts";
