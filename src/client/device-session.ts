@@ -104,6 +104,11 @@ export class DeviceSession {
     return stamp.messageId;
   }
 
+  /** True once soft expiry was reached (§7.2). */
+  get softExpired(): boolean {
+    return this.lifetime.softExpired;
+  }
+
   /** Writes an inner frame; 0x10s count toward message_limit (§7.2). */
   send(inner: Uint8Array): void {
     this.connection.send(inner);

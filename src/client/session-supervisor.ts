@@ -131,11 +131,13 @@ export class SessionSupervisor {
       this.retired.add(old);
       old.close();
     }
+    if (session.softExpired) void this.renew(session);
   }
 
   private onClosed(session: DeviceSession, error: NcpClientError): void {
     if (this.retired.has(session) || session !== this.current || this.stoppedWith !== undefined) return;
     this.current = undefined;
+    if (this.renewing) return; // the session being made takes over; its failure decides (renew)
     this.retryAfter(error, "session");
   }
 
@@ -168,14 +170,20 @@ export class SessionSupervisor {
     else if (this.stoppedWith === undefined) this.retryAfter(attempt.error, attempt.phase);
   }
 
-  /** Make before break (§7.2); a failed renewal is retried with backoff while the old session lives. */
+  /**
+   * Make before break (§7.2); a failed renewal is retried with backoff while the old session lives.
+   * The old one may be closed first (the server's 203 can overtake the new 0x04): then the new
+   * session is adopted when it is up, or its failure decides as a reconnect would.
+   */
   private async renew(old: DeviceSession): Promise<void> {
     if (this.renewing) return;
     this.renewing = true;
     const attempt = await this.connect();
     this.renewing = false;
     if (attempt.ok) return this.adopt(attempt.session, attempt.limits);
-    if (old !== this.current || this.stoppedWith !== undefined) return;
+    if (this.stoppedWith !== undefined) return;
+    if (this.current === undefined) return this.retryAfter(attempt.error, attempt.phase);
+    if (old !== this.current) return;
     const decision = reconnectDecision(
       attempt.error,
       { phase: attempt.phase, attempt: this.attempt++ },

@@ -29,6 +29,8 @@ export interface FakeRelayOptions {
   /** expires_at − server_time in the 0x04. */
   sessionLifetimeMs: number;
   messageLimit: number;
+  /** Sends 203 to the superseded session before the new 0x04 (as a race across sockets may show it). */
+  supersedeFirst?: boolean;
   /** Consulted for each new 0x10: "withhold" sends no status 0 (the message is still stored). */
   onSend?: (
     messageId: string,
@@ -185,12 +187,14 @@ export class FakeRelay {
       serverTimeMs: now,
     };
     const queued = this.queues.get(id)?.length ?? 0;
+    const old = this.sessions.get(id);
+    const supersede = () => old?.error(203, "superseded", { reason: "superseded", fatal: true });
+    if (this.options.supersedeFirst) supersede();
     connection.send(buildAuthResponse({}, { ...limits, messageLimit: this.options.messageLimit, queued }));
     connection.state = "auth";
     connection.deviceId = id;
-    const old = this.sessions.get(id);
     this.sessions.set(id, connection);
-    old?.error(203, "superseded", { reason: "superseded", fatal: true });
+    if (!this.options.supersedeFirst) supersede();
     this.push(id);
   }
 

@@ -26,6 +26,29 @@ describe("messaging client: session lifetime and reconnects", () => {
     await alice.client.send(harness.entry(bobKeys), text("after renewal"), conversation).accepted;
   });
 
+  test("renewal survives the old session's 203 arriving before the new 0x04", async () => {
+    harness = new ClientHarness({ sessionLifetimeMs: 200, supersedeFirst: true });
+    const alice = harness.client(harness.device("alice"));
+    const bobKeys = harness.device("bob");
+    await alice.client.start();
+    await until(() => alice.online >= 3, "two renewals");
+    expect(alice.stopped).toBeUndefined();
+    await alice.client.send(harness.entry(bobKeys), text("still up"), conversation).accepted;
+  });
+
+  test("soft expiry reached by messages pushed right behind the 0x04 still renews", async () => {
+    harness = new ClientHarness({ messageLimit: 2 });
+    const aliceKeys = harness.device("alice");
+    const sender = harness.client(harness.device("carol"));
+    await sender.client.start();
+    for (const t of ["a", "b"])
+      await sender.client.send(harness.entry(aliceKeys), text(t), conversation).accepted;
+    const alice = harness.client(aliceKeys);
+    await alice.client.start();
+    await until(() => alice.online === 2 && alice.messages.length === 2, "a renewal and both messages");
+    expect(alice.offline).toEqual([]);
+  });
+
   test("soft expiry at message_limit (0x10s sent plus received) renews the session", async () => {
     harness = new ClientHarness({ messageLimit: 2 });
     const alice = harness.client(harness.device("alice"));
