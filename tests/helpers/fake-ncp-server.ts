@@ -102,24 +102,35 @@ export class FakeNcpServer {
 
   constructor(options: Partial<FakeRelayOptions> = {}) {
     this.relay = new FakeRelay(this.identity, options);
-    this.listener = Bun.listen<{ connection?: FakeConnection }>({
-      hostname: "127.0.0.1",
-      port: 0,
-      socket: {
-        open: (socket) => {
-          const connection = new FakeConnection(socket, this);
-          socket.data = { connection };
-          this.connections.add(connection);
-        },
-        data: (socket, bytes) => socket.data.connection?.onData(bytes),
-        close: (socket) => {
-          const connection = socket.data.connection as FakeConnection;
-          connection.state = "closed";
-          this.connections.delete(connection);
-          this.relay.ended(connection);
-        },
-      },
-    });
+    this.listener = this.listen();
+  }
+
+  /** Listens on a random free port in 20000–32767 (test ports stay below the ephemeral range). */
+  private listen(): TCPSocketListener<{ connection?: FakeConnection }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return Bun.listen<{ connection?: FakeConnection }>({
+          hostname: "127.0.0.1",
+          port: 20_000 + Math.floor(Math.random() * 12_768),
+          socket: {
+            open: (socket) => {
+              const connection = new FakeConnection(socket, this);
+              socket.data = { connection };
+              this.connections.add(connection);
+            },
+            data: (socket, bytes) => socket.data.connection?.onData(bytes),
+            close: (socket) => {
+              const connection = socket.data.connection as FakeConnection;
+              connection.state = "closed";
+              this.connections.delete(connection);
+              this.relay.ended(connection);
+            },
+          },
+        });
+      } catch (error) {
+        if (attempt >= 50) throw error;
+      }
+    }
   }
 
   get port(): number {
