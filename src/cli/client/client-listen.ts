@@ -1,5 +1,6 @@
 import { MessagingClient } from "../../client/messaging-client.ts";
 import { ExitCode, NorcError } from "../../errors.ts";
+import { toHex } from "../../protocol/bytes.ts";
 import { print, say, warn } from "../output.ts";
 import { tofuNote } from "./client-flags.ts";
 import { messageJson, messageLine, presenceJson, receiptJson, shortId } from "./client-format.ts";
@@ -74,8 +75,18 @@ export async function clientListen(args: Record<string, unknown>): Promise<numbe
       process.off("SIGTERM", interrupted);
       reject(clientFailure(error, "listen"));
     };
-    client.events.online = (limits) =>
-      say(`listening as ${shortId(Buffer.from(keys.deviceId).toString("hex"))}: ${limits.queued} queued`);
+    let [sessions, reconnecting] = [0, false];
+    const lost = client.events.offline;
+    client.events.offline = (error, retryInMs) => {
+      reconnecting = true;
+      lost?.(error, retryInMs);
+    };
+    client.events.online = (limits) => {
+      const waiting = `${limits.queued} queued`;
+      if (sessions++ === 0) say(`listening as ${shortId(toHex(keys.deviceId))}: ${waiting}; Ctrl+C stops`);
+      else if (reconnecting) say(`reconnected: ${waiting}`);
+      reconnecting = false;
+    };
     client.start().then(
       () => tofuNote(client, args),
       (error) => reject(clientFailure(error, "listen")),
