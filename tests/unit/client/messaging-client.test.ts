@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { NcpClientError } from "../../../src/client/client-error.ts";
 import type { InboundMessage } from "../../../src/client/client-events.ts";
-import { composeMessage } from "../../../src/client/device-messaging.ts";
-import { decodeAck } from "../../../src/protocol/ack.ts";
-import { randomBytes, toHex } from "../../../src/protocol/bytes.ts";
+import { composeMessage, deviceKeys } from "../../../src/client/device-messaging.ts";
+import { buildClientAck, buildServerAck, decodeAck } from "../../../src/protocol/ack.ts";
+import { fromHex, randomBytes, toHex } from "../../../src/protocol/bytes.ts";
 import type { DirectoryEntry } from "../../../src/protocol/directory.ts";
 import { contentText } from "../../../src/protocol/e2e-content.ts";
 import { FrameType } from "../../../src/protocol/header.ts";
@@ -201,5 +201,41 @@ describe("messaging client: the recipient rules", () => {
     expect(acksFrom(harness, id)[0]?.status).toBe(3);
     expect(bob.rejected).toMatchObject([{ messageId: id, reason: "broken", alert: true }]);
     expect(bob.messages.map((m) => contentText(m.content))).toEqual(["one"]);
+  });
+});
+
+describe("messaging client: receipts", () => {
+  test("a server status 3 (expired or revoked) is reported as a server receipt; a forged device receipt is dropped", async () => {
+    harness = new ClientHarness();
+    const alice = harness.client(harness.device("alice"));
+    const bobKeys = harness.device("bob");
+    await alice.client.start();
+    const sent = alice.client.send(harness.entry(bobKeys), text("ttl"), conversation);
+    await sent.accepted;
+    const ref = fromHex(sent.messageId);
+    const expiry = buildServerAck(
+      {},
+      { refMessageId: ref, status: 3, eventTimeMs: 5n, targetId: alice.keys.deviceId },
+      harness.server.identity.privateKey,
+    );
+    const forged = buildClientAck(
+      {},
+      { refMessageId: ref, status: 2, eventTimeMs: 6n, targetId: alice.keys.deviceId },
+      deviceKeys(randomBytes(32)).signing,
+    );
+    const aliceId = toHex(alice.keys.deviceId);
+    for (const inner of [forged, expiry]) {
+      harness.server.relay.enqueue(aliceId, {
+        id: toHex(inner.subarray(16, 48)),
+        inner,
+        receipt: true,
+        sender: "",
+      });
+    }
+    await until(
+      () => alice.receipts.length === 1 && alice.problems.length === 1,
+      "the receipt and the problem",
+    );
+    expect(alice.receipts).toEqual([{ ref: sent.messageId, status: 3, by: "server", eventTimeMs: 5 }]);
   });
 });
