@@ -16,6 +16,7 @@ export const commands: Record<string, () => Promise<AnyCommand>> = {
   reload: () => import("./commands/reload.ts").then((m) => m.default as AnyCommand),
   restart: () => import("./commands/restart.ts").then((m) => m.default as AnyCommand),
   device: () => import("./commands/device.ts").then((m) => m.default as AnyCommand),
+  client: () => import("./commands/client.ts").then((m) => m.default as AnyCommand),
   backup: () => import("./commands/backup.ts").then((m) => m.default as AnyCommand),
   restore: () => import("./commands/restore.ts").then((m) => m.default as AnyCommand),
   /** Hidden: the server process under the supervisor (daemon.auto_restart). */

@@ -5,7 +5,7 @@ import {
   createClientHello,
   finishClientHandshake,
 } from "../protocol/client-handshake.ts";
-import { decodeErrorBody, detail } from "../protocol/error-frame.ts";
+import { decodeErrorBody } from "../protocol/error-frame.ts";
 import { FrameReader } from "../protocol/frame-reader.ts";
 import {
   buildFrame,
@@ -20,7 +20,7 @@ import { verifyEd25519Raw } from "../protocol/keys.ts";
 import { decodeTimeSyncReply } from "../protocol/messages.ts";
 import { ProtocolError } from "../protocol/protocol-error.ts";
 import { RecordCipher } from "../protocol/record.ts";
-import { NcpClientError } from "./client-error.ts";
+import { asClientError, NcpClientError, serverError } from "./client-error.ts";
 import { type PingResult, PingTracker } from "./ping-tracker.ts";
 
 export type { PingResult } from "./ping-tracker.ts";
@@ -52,6 +52,9 @@ export class ClientProtocol {
   private rx?: RecordCipher;
   private serverKey?: Uint8Array;
   private readonly pings = new PingTracker();
+  private th?: Uint8Array;
+  private recordHandler?: (inner: Uint8Array, type: number) => void;
+  private noted?: NcpClientError;
   private error?: NcpClientError;
   private done = false;
 
@@ -104,7 +107,7 @@ export class ClientProtocol {
   }
 
   onClose(): void {
-    this.fail(new NcpClientError("closed", "the server closed the connection"));
+    this.fail(this.noted ?? new NcpClientError("closed", "the server closed the connection"));
     this.resolveClosed();
   }
 
@@ -124,6 +127,27 @@ export class ClientProtocol {
     this.fail(new NcpClientError("closed", "the connection was closed by the client"));
   }
 
+  /** An error the server sent that may end the connection: reported if the server then closes. */
+  noteError(error: NcpClientError): void {
+    this.noted = error;
+  }
+
+  /** After the handshake: every record except TimeSync replies goes to `handler`, 0xFF included. */
+  onRecord(handler: (inner: Uint8Array, type: number) => void): void {
+    this.recordHandler = handler;
+  }
+
+  /** The transcript hash th (the 0x03 challenge, §6.3); undefined before the ServerHello. */
+  get transcriptHash(): Uint8Array | undefined {
+    return this.th;
+  }
+
+  /** Seals an inner frame into the next record and writes it (dropped once the connection ended). */
+  sendRecord(inner: Uint8Array): void {
+    if (this.done || this.tx === undefined) throw this.error ?? new NcpClientError("closed", "not connected");
+    this.write(this.tx.seal(inner));
+  }
+
   ping(timeoutMs: number): Promise<PingResult> {
     if (this.done || this.tx === undefined) {
       return Promise.reject(this.error ?? new NcpClientError("closed", "not connected"));
@@ -131,11 +155,7 @@ export class ClientProtocol {
     const timeout = new NcpClientError("timeout", `no TimeSync reply within ${timeoutMs} ms`);
     const result = this.pings.add(timeoutMs, () => this.fail(timeout));
     const header = { version: 1, type: FrameType.timeSync, flags: 0, timestampMs: BigInt(Date.now()) };
-    this.write(
-      (this.tx as RecordCipher).seal(
-        buildFrame({ ...header, messageId: randomBytes(32) }, new Uint8Array(0)),
-      ),
-    );
+    this.sendRecord(buildFrame({ ...header, messageId: randomBytes(32) }, new Uint8Array(0)));
     return result;
   }
 
@@ -152,8 +172,9 @@ export class ClientProtocol {
     }
     const inner = this.rx.open(frame);
     if (inner === null) throw new NcpClientError("protocol", "a server record failed authentication");
-    if (header.type === FrameType.error) this.onServerError(frameBody(inner));
-    else if (header.type === FrameType.timeSync) this.onTimeSync(inner);
+    if (header.type === FrameType.timeSync) this.onTimeSync(inner);
+    else if (this.recordHandler !== undefined) this.recordHandler(inner, header.type);
+    else if (header.type === FrameType.error) this.onServerError(frameBody(inner));
     else
       throw new ProtocolError(
         101,
@@ -166,6 +187,7 @@ export class ClientProtocol {
     this.tx = new RecordCipher(done.keys.clientToServer, done.th);
     this.rx = new RecordCipher(done.keys.serverToClient, done.th);
     this.serverKey = done.serverHello.serverIdentity;
+    this.th = done.th;
     const { major, minor, patch } = done.version;
     this.resolveHandshake({
       version: `${major}.${minor}.${patch}`,
@@ -187,10 +209,7 @@ export class ClientProtocol {
   }
 
   private onServerError(body: Uint8Array): void {
-    const error = decodeErrorBody(body);
-    const reason = detail(error, "reason");
-    const text = `server error ${error.code}: ${error.message}${reason ? ` (reason=${reason})` : ""}`;
-    this.fail(new NcpClientError("server", text, error.code, error.retryAfterSecs));
+    this.fail(serverError(decodeErrorBody(body)));
   }
 
   private write(bytes: Uint8Array): void {
@@ -211,13 +230,4 @@ export class ClientProtocol {
     this.pings.rejectAll(error);
     this.socket?.end();
   }
-}
-
-function asClientError(error: unknown): NcpClientError {
-  if (error instanceof NcpClientError) return error;
-  if (error instanceof ProtocolError) {
-    const kind = error.reason === "identity" ? "identity" : "protocol";
-    return new NcpClientError(kind, error.message, error.code);
-  }
-  return new NcpClientError("protocol", `unexpected failure: ${String(error)}`);
 }

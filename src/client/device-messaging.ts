@@ -66,6 +66,20 @@ export function composeMessage(
   return { inner, messageId };
 }
 
+/** Where a recipient keeps its chains (§8.5): `ChainTracker` in memory, or a caller's persistent one. */
+export type ChainObserver = Pick<ChainTracker, "observe">;
+
+/**
+ * The same 0x10 for a resend (§8.3): same message_id, chain fields and payload, with a new
+ * timestamp and signature.
+ */
+export function restampMessage(inner: Uint8Array, sender: DeviceKeys, timestampMs: bigint): Uint8Array {
+  const body = decodeSend(inner);
+  const messageId = decodeHeader(inner).messageId;
+  const flags = inner[3] as number;
+  return buildSend({ messageId, timestampMs, flags }, body, sender.signing);
+}
+
 /** What a recipient makes of a delivered 0x10 (§8.5), with the ack it MUST send. */
 export interface ReceivedMessage {
   /** Present when the message is to be shown (verdict accept or gap). */
@@ -84,7 +98,7 @@ export function receiveMessage(
   inner: Uint8Array,
   me: DeviceKeys,
   senderPublicKey: Uint8Array,
-  chains: ChainTracker,
+  chains: ChainObserver,
   stamp: FrameStamp = {},
 ): ReceivedMessage {
   const messageId = decodeHeader(inner).messageId;

@@ -38,6 +38,18 @@ export interface NcpConnection {
   readonly closed: Promise<void>;
   /** Why the connection ended (e.g. the server's 501 at shutdown), once it has. */
   endedBy(): NcpClientError | undefined;
+  /** The transcript hash th: the challenge the 0x03 signs (§6.3). */
+  readonly transcriptHash: Uint8Array;
+  /** IKs_pk, which signs the server's acks, TimeSync replies and offline notices. */
+  readonly serverKey: Uint8Array;
+  /** Seals and writes an inner frame as the next record. */
+  send(inner: Uint8Array): void;
+  /** Hands every later record except TimeSync replies (0xFF included) to `handler`. */
+  onRecord(handler: (inner: Uint8Array, type: number) => void): void;
+  /** Ends the connection, reporting `error` to every waiter. */
+  fail(error: NcpClientError): void;
+  /** Remembers an Error frame that may be fatal: what `endedBy` reports if the server then closes. */
+  noteError(error: NcpClientError): void;
 }
 
 /** Connects, runs the NCP-1 handshake with the server key pinned or trusted on first use, and resolves keyed. */
@@ -65,6 +77,12 @@ export async function connectNcp(options: ConnectOptions): Promise<NcpConnection
       close: () => protocol.close(),
       closed: protocol.closedPromise,
       endedBy: () => protocol.endError(),
+      transcriptHash: protocol.transcriptHash as Uint8Array,
+      serverKey: fromHex(info.fingerprint),
+      send: (inner) => protocol.sendRecord(inner),
+      onRecord: (handler) => protocol.onRecord(handler),
+      fail: (error) => protocol.fail(error),
+      noteError: (error) => protocol.noteError(error),
     };
   } catch (error) {
     protocol.close();
