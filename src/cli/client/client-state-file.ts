@@ -60,17 +60,25 @@ export class ClientStateFile {
     };
   }
 
-  /** The recipient's chains per (sender, conversation), as §8.5 judges them. */
+  /**
+   * The recipient's chains per (sender, conversation), as §8.5 judges them. The chain's own last
+   * message coming again (same sequence, same payload) is accepted: it was recorded just before
+   * the client stopped, and is not yet in the seen ids.
+   */
   receivedChains(): ChainObserver {
     const chains = this.data.received as Record<string, { sequence: string; hash: string }>;
     return {
       observe: (senderId, conversation, link, payload): ChainVerdict => {
         const key = `${toHex(senderId)}:${toHex(conversation)}`;
         const held = chains[key];
+        const hash = toHex(blake3(payload));
+        if (held !== undefined && BigInt(held.sequence) === link.sequence && held.hash === hash) {
+          return "accept"; // the chain's last message again: recorded here, then the client died before its ack
+        }
         const state = held && { lastSequence: BigInt(held.sequence), lastHash: fromHex(held.hash) };
         const verdict = judgeChain(state, link);
         if (verdict === "accept" || verdict === "gap") {
-          chains[key] = { sequence: link.sequence.toString(), hash: toHex(blake3(payload)) };
+          chains[key] = { sequence: link.sequence.toString(), hash };
           this.write("received");
         }
         return verdict;

@@ -50,7 +50,7 @@ describe("norc-server client", () => {
     const again = await cli("keygen", "-o", "k1.key");
     expect([again.code, again.stderr.includes("refusing to overwrite")]).toEqual([1, true]);
     expect(readFileSync(`${dir.path}/k1.key`, "utf8")).toBe(before);
-  });
+  }, 20_000);
 
   test("two terminals: register, listen on one device, send to the user (fan-out), directory", async () => {
     for (const name of ["alice", "bob1", "bob2"])
@@ -103,7 +103,7 @@ describe("norc-server client", () => {
       ["bob", "active"],
       ["bob", "active"],
     ]);
-  });
+  }, 20_000);
 
   test("registration closed: exit 1 naming device add and registration.policy", async () => {
     expect((await cli("keygen", "-o", "c.key")).code).toBe(0);
@@ -111,7 +111,7 @@ describe("norc-server client", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("device add --public-key");
     expect(refused.stderr).toContain('registration.policy = "open"');
-  });
+  }, 20_000);
 
   test("a changed server identity is refused and the known key kept", async () => {
     const known = `${dir.path}/cfg/norc-server/known-servers.json`;
@@ -135,7 +135,7 @@ describe("norc-server client", () => {
       "--plain",
     );
     expect(unreachable.code).toBe(69);
-  });
+  }, 20_000);
 
   test("usage errors exit 64; a key others can read exits 1 with the chmod to run", async () => {
     expect((await cli()).code).toBe(64);
@@ -146,5 +146,5 @@ describe("norc-server client", () => {
     const loose = await cli("listen", "--key", "alice.key", ...on(open));
     expect(loose.code).toBe(1);
     expect(loose.stderr).toContain('chmod 600 "alice.key"');
-  });
+  }, 20_000);
 });

@@ -39,7 +39,8 @@ describe("the CLI's client state file", () => {
       "accept",
     );
     const later = new ClientStateFile(path).receivedChains();
-    expect(later.observe(sender, conversation, link, payload)).toBe("stale");
+    expect(later.observe(sender, conversation, link, payload)).toBe("accept");
+    expect(later.observe(sender, conversation, link, randomBytes(80))).toBe("stale");
     expect(
       later.observe(sender, conversation, { sequence: 9n, prevMessageHash: randomBytes(32) }, payload),
     ).toBe("gap");
