@@ -1,21 +1,7 @@
+import { NCP_ERROR_CODES } from "../util/ncp-error-codes.ts";
+
 /** NCP-1 error codes (§9). */
-export const ErrorCode = {
-  versionMismatch: 100,
-  messageFormat: 101,
-  unsupportedFeature: 102,
-  sequence: 103,
-  authenticationFailed: 200,
-  deviceNotRegistered: 201,
-  deviceRevoked: 202,
-  sessionExpired: 203,
-  operationNotPermitted: 303,
-  destinationUnreachable: 400,
-  messageTooLarge: 402,
-  internal: 500,
-  serviceUnavailable: 501,
-  resourceExhausted: 502,
-  maintenance: 503,
-} as const;
+export const ErrorCode = NCP_ERROR_CODES;
 
 /** Human names of the codes, for messages and logs. */
 export const errorCodeName: Record<number, string> = {

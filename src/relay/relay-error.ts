@@ -1,18 +1,19 @@
 import type { Id } from "../store/records.ts";
+import { NCP_ERROR_CODES } from "../util/ncp-error-codes.ts";
 
 /** The NCP-1 §9 codes the relay answers with (the session maps a RelayError 1:1 to its ProtocolError). */
 export const RelayCode = {
-  messageFormat: 101,
-  sequence: 103,
-  authenticationFailed: 200,
-  deviceNotRegistered: 201,
-  deviceRevoked: 202,
-  sessionExpired: 203,
-  operationNotPermitted: 303,
-  destinationUnreachable: 400,
-  messageTooLarge: 402,
-  internal: 500,
-  resourceExhausted: 502,
+  messageFormat: NCP_ERROR_CODES.messageFormat,
+  sequence: NCP_ERROR_CODES.sequence,
+  authenticationFailed: NCP_ERROR_CODES.authenticationFailed,
+  deviceNotRegistered: NCP_ERROR_CODES.deviceNotRegistered,
+  deviceRevoked: NCP_ERROR_CODES.deviceRevoked,
+  sessionExpired: NCP_ERROR_CODES.sessionExpired,
+  operationNotPermitted: NCP_ERROR_CODES.operationNotPermitted,
+  destinationUnreachable: NCP_ERROR_CODES.destinationUnreachable,
+  messageTooLarge: NCP_ERROR_CODES.messageTooLarge,
+  internal: NCP_ERROR_CODES.internal,
+  resourceExhausted: NCP_ERROR_CODES.resourceExhausted,
 } as const;
 
 export type RelayCodeValue = (typeof RelayCode)[keyof typeof RelayCode];
