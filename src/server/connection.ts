@@ -20,6 +20,8 @@ export class Connection implements ConnectionContext {
   lastReceiveMs = Date.now();
   private queue: Uint8Array[] = [];
   private unsent?: Uint8Array;
+  /** Frames sent since everything was last written (the §7.3 outbound_max_frames count). */
+  private pendingFrames = 0;
   private inEvent = false;
   private flushScheduled = false;
   private closing = false;
@@ -58,6 +60,7 @@ export class Connection implements ConnectionContext {
   send(bytes: Uint8Array): void {
     if (this.closed || bytes.length === 0) return;
     this.queue.push(bytes);
+    this.pendingFrames++;
     if (!this.inEvent && !this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());
@@ -68,6 +71,17 @@ export class Connection implements ConnectionContext {
     let queued = this.unsent?.length ?? 0;
     for (const bytes of this.queue) queued += bytes.length;
     return queued;
+  }
+
+  bufferedFrames(): number {
+    return this.pendingFrames;
+  }
+
+  /** Closes at once without a goodbye (a slow consumer, §7.3), saying why in the log. */
+  cutOff(reason: string): void {
+    if (this.closed) return;
+    this.log.warn(`closing connection from ${this.peer}: ${reason}`);
+    this.terminate();
   }
 
   pauseReading(): void {
@@ -157,6 +171,8 @@ export class Connection implements ConnectionContext {
     if (written < bytes.length) {
       this.unsent = bytes.slice(written);
       this.checkUnsent();
+    } else if (this.queue.length === 0) {
+      this.pendingFrames = 0;
     }
   }
 

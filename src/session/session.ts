@@ -89,7 +89,7 @@ export class Session implements ConnectionHandler {
   }
 
   onDrain(): void {
-    if (this.current.kind === "authenticated") this.current.live.wake();
+    if (this.current.kind === "authenticated") this.current.live.drained();
     this.readFrames();
   }
 
@@ -231,6 +231,11 @@ export class Session implements ConnectionHandler {
       {
         sendInner: (frame) => this.connection.send(keys.tx.seal(frame)),
         bufferedBytes: () => this.connection.bufferedBytes(),
+        bufferedFrames: () => this.connection.bufferedFrames(),
+        cutOff: (reason) => {
+          this.abortSilently();
+          this.connection.cutOff(reason);
+        },
         end: (error) => this.fail(error),
         warn: (message) => this.connection.log.warn(`${message} (peer ${this.connection.peer})`),
       },
@@ -355,6 +360,17 @@ export class Session implements ConnectionHandler {
     this.replies.clear();
     this.reader.discard();
     this.connection.close(reason);
+  }
+
+  /** A slow consumer is cut off: no error frame, the session ends (its queue keeps its entries). */
+  private abortSilently(): void {
+    const keys =
+      this.current.kind === "await_hello" || this.current.kind === "closing" ? undefined : this.current.keys;
+    this.leaveAuthenticated();
+    this.current = { kind: "closing", keys };
+    this.timer.clear();
+    this.replies.clear();
+    this.reader.discard();
   }
 
   /** Leaves the router once (the offline notice goes to the audience when this was the last session). */

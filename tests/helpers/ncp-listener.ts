@@ -39,6 +39,8 @@ export function listenNcp(
       socket.write(bytes);
     },
     bufferedBytes: () => 0,
+    bufferedFrames: () => 0,
+    cutOff: () => socket.terminate(),
     pauseReading: () => socket.pause(),
     resumeReading: () => socket.resume(),
     close: () => {

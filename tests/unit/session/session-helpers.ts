@@ -71,6 +71,10 @@ export class SessionHarness {
       tlsVersion: () => undefined,
       send: (bytes) => this.sent.push(bytes),
       bufferedBytes: () => this.buffered,
+      bufferedFrames: () => 0,
+      cutOff: (reason) => {
+        this.closedWith = `cut off: ${reason}`;
+      },
       pauseReading: () => {
         this.pauses++;
       },
