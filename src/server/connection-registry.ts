@@ -55,6 +55,7 @@ export class ConnectionRegistry {
     let closed = 0;
     for (const connection of this.connections) {
       if (nowMs - connection.lastReceiveMs < this.limits.timeoutMs) continue;
+      if (connection.handler?.ownsIdleTimeout?.()) continue;
       connection.log.info(
         `closing connection from ${connection.peer}: nothing received for ${this.limits.timeoutMs / 1000} s`,
       );

@@ -108,6 +108,11 @@ export class Session implements ConnectionHandler {
     this.fail(error);
   }
 
+  /** AUTHENTICATED runs idle_timeout itself (§7.1); before it, the connection timeout applies. */
+  ownsIdleTimeout(): boolean {
+    return this.current.kind === "authenticated";
+  }
+
   onClose(): void {
     this.timer.clear();
     this.replies.clear();

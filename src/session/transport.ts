@@ -50,6 +50,11 @@ export interface ConnectionHandler {
   onShutdown(retryAfterSecs: number): void;
   /** The connection is gone (either side closed, timeout, error). */
   onClose(): void;
+  /**
+   * True while the protocol runs its own idle timeout (NCP-1 AUTHENTICATED: idle_timeout), so the
+   * connection layer's network.connection_timeout_secs no longer applies.
+   */
+  ownsIdleTimeout?(): boolean;
 }
 
 /** Makes the session of a newly accepted connection; a protocol with a server key names its fingerprint. */
