@@ -1,5 +1,4 @@
-import { buildErrorFrame, decodeErrorBody } from "../protocol/error-frame.ts";
-import { FrameReader } from "../protocol/frame-reader.ts";
+import { decodeErrorBody } from "../protocol/error-frame.ts";
 import {
   decodeHeader,
   FLAG_ENCRYPTED,
@@ -11,17 +10,19 @@ import {
   PREAUTH_MAX_FRAME,
 } from "../protocol/header.ts";
 import { ErrorCode, errorCodeName, ProtocolError } from "../protocol/protocol-error.ts";
-import { RecordCipher } from "../protocol/record.ts";
-import { acceptClientHello, type ServerIdentity } from "../protocol/server-handshake.ts";
+import type { ServerIdentity } from "../protocol/server-handshake.ts";
 import type { AuthenticateOutcome } from "../relay/authentication.ts";
 import type { Relay } from "../relay/relay.ts";
 import { TokenBucket } from "../relay/token-bucket.ts";
 import { peerAddress } from "../util/host-port.ts";
+import { acceptHello } from "./accept-hello.ts";
 import type { FrameContext, ReplyValue } from "./handlers/frame-context.ts";
 import { handleFrame } from "./handlers/keyed.ts";
+import { InboundFrames } from "./inbound-frames.ts";
 import { LiveDevice } from "./live-device.ts";
 import { isFatalAfterAuth, protocolErrorOf } from "./relay-errors.ts";
 import { type ReplyOutcome, ReplyQueue } from "./reply-queue.ts";
+import { countError, errorFrameOf } from "./session-errors.ts";
 import type { SessionKeys, SessionState } from "./session-state.ts";
 import { SessionTimer } from "./session-timer.ts";
 import type { ConnectionContext, ConnectionHandler } from "./transport.ts";
@@ -32,8 +33,7 @@ export interface SessionTimeouts {
   authMs: number;
 }
 
-/** §7.3 inbound: reading stops while more than this many bytes wait (inbound_max_pending frames: the relay's settings). */
-export const INBOUND_MAX_BYTES = 10 * 1024 * 1024;
+export { INBOUND_MAX_BYTES } from "./inbound-frames.ts";
 
 /** What every session of a server shares: the identity, the relay, the clock. */
 export interface SessionDeps {
@@ -53,14 +53,13 @@ export interface SessionDeps {
  */
 export class Session implements ConnectionHandler {
   private current: SessionState = { kind: "await_hello" };
-  private readonly reader = new FrameReader();
+  private readonly inbound: InboundFrames;
   private readonly replies = new ReplyQueue((outcome) => this.deliver(outcome));
   private readonly timer = new SessionTimer(() => this.onTimeout());
   private readonly now: () => number;
   private readonly timeouts: SessionTimeouts;
   private readonly address: string;
   private readonly timeSync: TokenBucket;
-  private paused = false;
   /** A frame failed fatally behind replies still waiting: nothing more is read. */
   private halted = false;
 
@@ -73,6 +72,10 @@ export class Session implements ConnectionHandler {
     this.timeouts = deps.timeouts ?? { helloMs: settings.helloTimeoutMs, authMs: settings.authTimeoutMs };
     this.address = peerAddress(connection.peer);
     this.timeSync = new TokenBucket(10, 1, this.now());
+    this.inbound = new InboundFrames(connection, () => ({
+      waiting: this.replies.pending,
+      max: this.deps.relay.settings.inboundMaxPending,
+    }));
     this.timer.arm(this.timeouts.helloMs);
   }
 
@@ -84,7 +87,7 @@ export class Session implements ConnectionHandler {
   /** Bytes from the peer (kept by reference until consumed). */
   onData(bytes: Uint8Array): void {
     if (this.current.kind === "closing") return;
-    this.reader.push(bytes);
+    this.inbound.push(bytes);
     this.readFrames();
   }
 
@@ -120,49 +123,17 @@ export class Session implements ConnectionHandler {
     if (this.current.kind !== "closing") this.current = { kind: "closing" };
   }
 
-  /** Takes whole frames from the reader while fewer than the §7.3 inbound limits wait. */
+  /** Takes whole frames while fewer than the §7.3 inbound limits wait. */
   private readFrames(): void {
     while (this.current.kind !== "closing" && !this.halted) {
-      if (this.mustWait()) {
-        this.pause();
+      const next = this.inbound.next(this.current.kind === "authenticated" ? MAX_FRAME : PREAUTH_MAX_FRAME);
+      if (next === undefined) return;
+      if ("error" in next) {
+        this.fail(next.error);
         return;
       }
-      const limit = this.current.kind === "authenticated" ? MAX_FRAME : PREAUTH_MAX_FRAME;
-      const outcome = this.reader.next(limit);
-      if (outcome.kind === "need") {
-        this.resume();
-        return;
-      }
-      if (outcome.kind === "error") {
-        const tooLarge = outcome.code === ErrorCode.messageTooLarge;
-        const bound = tooLarge ? outcome.limit : HEADER_SIZE;
-        const what = tooLarge ? "above the limit of" : "below the minimum of";
-        this.fail(
-          new ProtocolError(outcome.code, `frame length ${outcome.length} is ${what} ${bound} bytes`),
-        );
-        return;
-      }
-      this.onFrame(outcome.frame);
+      this.onFrame(next.frame);
     }
-  }
-
-  private mustWait(): boolean {
-    return (
-      this.replies.pending >= this.deps.relay.settings.inboundMaxPending ||
-      this.reader.buffered + this.connection.bufferedBytes() > INBOUND_MAX_BYTES
-    );
-  }
-
-  private pause(): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.connection.pauseReading();
-  }
-
-  private resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.connection.resumeReading();
   }
 
   private onFrame(frame: Uint8Array): void {
@@ -238,7 +209,7 @@ export class Session implements ConnectionHandler {
         bufferedBytes: () => this.connection.bufferedBytes(),
         bufferedFrames: () => this.connection.bufferedFrames(),
         cutOff: (reason) => {
-          this.abortSilently();
+          this.stop();
           this.connection.cutOff(reason);
         },
         end: (error) => this.fail(error),
@@ -266,8 +237,8 @@ export class Session implements ConnectionHandler {
     if ("error" in outcome) {
       const error = this.asProtocolError(outcome.error);
       if (state.kind === "authenticated" && !isFatalAfterAuth(error)) {
-        this.connection.send(state.keys.tx.seal(this.errorFrame(error, state.keys.major)));
-        this.count(error);
+        this.connection.send(state.keys.tx.seal(errorFrameOf(error, this.now(), state.keys.major)));
+        countError(this.connection.events, error, this.current.kind === "await_hello");
         this.debug(`NCP-1 error ${error.code} ${errorCodeName[error.code] ?? ""}: ${error.message}`, {
           state: state.kind,
         });
@@ -277,7 +248,7 @@ export class Session implements ConnectionHandler {
       return false;
     }
     this.sendReply(outcome.reply, state.keys);
-    if (this.paused) queueMicrotask(() => this.readFrames());
+    if (this.inbound.isPaused) queueMicrotask(() => this.readFrames());
     return true;
   }
 
@@ -293,22 +264,12 @@ export class Session implements ConnectionHandler {
 
   private onHello(frame: Uint8Array): void {
     try {
-      const handshake = acceptClientHello(frame, this.deps.identity, { nowMs: this.now() });
-      this.connection.send(handshake.serverHello);
-      const keys: SessionKeys = {
-        rx: new RecordCipher(handshake.keys.clientToServer, handshake.th),
-        tx: new RecordCipher(handshake.keys.serverToClient, handshake.th),
-        th: handshake.th,
-        major: handshake.version.major,
-      };
-      handshake.keys.masterSecret.fill(0);
-      this.current = { kind: "keyed", keys };
+      const { keys, version, algset } = acceptHello(frame, this.deps.identity, this.now());
+      this.connection.send(keys.serverHello);
+      this.current = { kind: "keyed", keys: keys.session };
       this.connection.events?.handshakeCompleted();
       this.timer.arm(this.timeouts.authMs);
-      this.debug("NCP-1 handshake complete", {
-        version: `${handshake.version.major}.${handshake.version.minor}.${handshake.version.patch}`,
-        algset: handshake.algset,
-      });
+      this.debug("NCP-1 handshake complete", { version, algset });
     } catch (error) {
       this.fail(this.asProtocolError(error).about(frame.subarray(16, HEADER_SIZE)));
     }
@@ -324,58 +285,34 @@ export class Session implements ConnectionHandler {
     }
   }
 
-  private errorFrame(error: ProtocolError, version: number): Uint8Array {
-    return buildErrorFrame(error.code, error.message, {
-      ref: error.ref,
-      reason: error.reason,
-      limit: error.limit,
-      retryAfterSecs: error.retryAfterSecs,
-      nowMs: this.now(),
-      version,
-    });
-  }
-
   /** Sends the error (plaintext before keys, else a record) and closes. */
   private fail(error: ProtocolError): void {
     if (this.current.kind === "closing") return;
     const keys = this.current.kind === "await_hello" ? undefined : this.current.keys;
-    const frame = this.errorFrame(error, keys?.major ?? 1);
+    const frame = errorFrameOf(error, this.now(), keys?.major ?? 1);
     this.connection.send(keys === undefined ? frame : keys.tx.seal(frame));
-    this.count(error);
+    countError(this.connection.events, error, this.current.kind === "await_hello");
     this.debug(`NCP-1 error ${error.code} ${errorCodeName[error.code] ?? ""}: ${error.message}`, {
       state: this.current.kind,
     });
     this.abort(`error ${error.code}: ${error.message}`);
   }
 
-  /** Counts an error frame sent, and before the keys a failed handshake. */
-  private count(error: ProtocolError): void {
-    const name = errorCodeName[error.code] ?? "UNKNOWN";
-    this.connection.events?.errorSent(error.code, name);
-    if (this.current.kind === "await_hello") this.connection.events?.handshakeFailed(error.reason ?? name);
-  }
-
   /** Closes without (further) sending: drops whatever else arrives. */
   private abort(reason: string): void {
-    const keys =
-      this.current.kind === "await_hello" || this.current.kind === "closing" ? undefined : this.current.keys;
-    this.leaveAuthenticated();
-    this.current = { kind: "closing", keys };
-    this.timer.clear();
-    this.replies.clear();
-    this.reader.discard();
+    this.stop();
     this.connection.close(reason);
   }
 
-  /** A slow consumer is cut off: no error frame, the session ends (its queue keeps its entries). */
-  private abortSilently(): void {
+  /** Ends the session without a word: leaves the router, stops timers, replies and reading. */
+  private stop(): void {
     const keys =
       this.current.kind === "await_hello" || this.current.kind === "closing" ? undefined : this.current.keys;
     this.leaveAuthenticated();
     this.current = { kind: "closing", keys };
     this.timer.clear();
     this.replies.clear();
-    this.reader.discard();
+    this.inbound.discard();
   }
 
   /** Leaves the router once (the offline notice goes to the audience when this was the last session). */
