@@ -11,6 +11,7 @@ import { WorkTracker } from "../util/work-tracker.ts";
 import { BackupSchedule } from "./backups.ts";
 import { type OpenRelay, openRelay, startSweeper } from "./open-relay.ts";
 import { openStore, quotaBytes } from "./open-store.ts";
+import { RelayMetrics } from "./relay-metrics.ts";
 import { storeMetrics } from "./store-metrics.ts";
 import { type StoreStatus, storeStatus } from "./store-status.ts";
 import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
@@ -40,6 +41,7 @@ export class WorkerParts {
   private readonly tracker = new WorkTracker();
   private opened?: OpenRelay;
   private sweeper?: Sweeper;
+  private relayMetrics?: RelayMetrics;
   private storeSnapshot?: StoreStatus;
   private storeSnapshotAtMs = 0;
 
@@ -82,6 +84,7 @@ export class WorkerParts {
         name: "relay",
         start: () => {
           this.opened = openRelay(this.config, this.store as SqliteStore, this.logger);
+          this.relayMetrics = new RelayMetrics(this.opened.relay);
           this.sweeper = startSweeper(this.opened.relay, this.logger);
         },
         stop: () => this.sweeper?.stop(),
@@ -116,7 +119,8 @@ export class WorkerParts {
         this.applyStorage(next);
         this.options.onReloaded?.(next);
       },
-      metricsExtra: () => this.storeMetricsNow(),
+      metricsExtra: () =>
+        [this.storeMetricsNow(), this.relayMetrics?.render() ?? ""].filter((part) => part !== "").join("\n"),
       restarts: this.options.restarts,
       onShutdown: this.options.onShutdown,
     });

@@ -14,7 +14,7 @@ import { type RegisterOutcome, type RegisterRequest, register } from "./registra
 import type { RelayContext } from "./relay-context.ts";
 import { RelayError } from "./relay-error.ts";
 import type { RelayFrames } from "./relay-frames.ts";
-import { RelayStats } from "./relay-stats.ts";
+import { type RelayRequest, RelayStats } from "./relay-stats.ts";
 import {
   operatorRevoke,
   operatorSuspend,
@@ -83,12 +83,12 @@ export class Relay {
 
   /** 0x02 (§6.2): resolves with the reply's status (0 or 4) after the commit. */
   register(request: RegisterRequest): Promise<RegisterOutcome> {
-    return this.counted(register(this.ctx, request));
+    return this.counted("register", register(this.ctx, request));
   }
 
   /** 0x03 (§6.3): the 0x04 fields; the session sends 0x04, then calls `attach`. */
   authenticate(request: AuthenticateRequest): Promise<AuthenticateOutcome> {
-    return this.counted(authenticate(this.ctx, request));
+    return this.counted("authenticate", authenticate(this.ctx, request));
   }
 
   /**
@@ -125,27 +125,27 @@ export class Relay {
 
   /** 0x10 (§8.1 steps 3–13): resolves (reply status 0) only after the durable commit; wakes the recipient. */
   send(request: SendRequest): Promise<SendOutcome> {
-    return this.counted(send(this.ctx, request));
+    return this.counted("send", send(this.ctx, request));
   }
 
   /** A client 0x11 (§6.6): deletes the acked entry and queues the ack as a receipt for its target; no reply. */
   ack(request: AckRequest): Promise<AckOutcome> {
-    return this.counted(ack(this.ctx, request));
+    return this.counted("ack", ack(this.ctx, request));
   }
 
   /** 0x20 (§6.6): stored as latest and pushed to the audience's online sessions; no reply. */
   presence(request: PresenceRequest): Promise<number> {
-    return this.counted(updatePresence(this.ctx, request));
+    return this.counted("presence", updatePresence(this.ctx, request));
   }
 
   /** 0x30 (§6.7): the entries of the 0x31 reply, with the presence rule applied. */
   directory(request: DirectoryRequest): Promise<DirectoryEntry[]> {
-    return this.counted(lookUp(this.ctx, request));
+    return this.counted("directory", lookUp(this.ctx, request));
   }
 
   /** 0x05 (§6.4): status 0 after the durable revocation; `closeRequester`: the session sends 202 after its reply. */
   revoke(request: RevokeRequest): Promise<RevokeOutcome> {
-    return this.counted(revoke(this.ctx, request));
+    return this.counted("revoke", revoke(this.ctx, request));
   }
 
   /** `device revoke` by the operator, applied live: §8.4 purge with status-3 receipts, 202 to its session. */
@@ -177,10 +177,10 @@ export class Relay {
     this.ctx.settings = settings;
   }
 
-  /** Counts a RelayError refusal by code in `stats`, passing the outcome through. */
-  private counted<T>(work: Promise<T>): Promise<T> {
+  /** Counts a RelayError refusal of `request` by code in `stats`, passing the outcome through. */
+  private counted<T>(request: RelayRequest, work: Promise<T>): Promise<T> {
     return work.catch((error: unknown) => {
-      if (error instanceof RelayError) this.stats.refused(error.code);
+      if (error instanceof RelayError) this.stats.refused(error.code, request);
       throw error;
     });
   }

@@ -33,6 +33,8 @@ export interface Router {
   wake(device: Id): void;
   /** Tells the device's session, if any, to end with `code`. */
   close(device: Id, code: number, reason: string): void;
+  /** How many devices have a live session here (the authenticated-sessions gauge). */
+  readonly size: number;
 }
 
 /** The router of a single process: a map from device id to its session. */

@@ -13,6 +13,7 @@ export function acceptHello(frame: Uint8Array, identity: ServerIdentity, nowMs: 
     tx: new RecordCipher(handshake.keys.serverToClient, handshake.th),
     th: handshake.th,
     major: handshake.version.major,
+    algset: handshake.algset,
   };
   handshake.keys.masterSecret.fill(0);
   const { major, minor, patch } = handshake.version;

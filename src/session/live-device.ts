@@ -1,8 +1,10 @@
+import type { Logger } from "../log/logger.ts";
 import { ErrorCode, ProtocolError } from "../protocol/protocol-error.ts";
 import type { AuthenticateOutcome } from "../relay/authentication.ts";
 import type { MailboxCursor, PushEntry } from "../relay/mailbox-cursor.ts";
 import type { Relay } from "../relay/relay.ts";
 import type { LiveSession } from "../relay/router.ts";
+import type { SessionLog } from "./session-log.ts";
 import { SessionTimer } from "./session-timer.ts";
 
 /** What an authenticated session does to its connection. */
@@ -16,6 +18,8 @@ export interface LiveDeviceIo {
   /** Sends `error` and closes (202, 203, 303 suspended, 101 timeout). */
   end(error: ProtocolError): void;
   warn(message: string): void;
+  /** Logs the session's start and end lines (§7.2), with the connection's algset and peer. */
+  log?: { sessions: SessionLog; logger: Logger; algset: string; peer: string };
 }
 
 /**
@@ -39,6 +43,7 @@ export class LiveDevice implements LiveSession {
   private messages = 0;
   private softExpired = false;
   private ended = false;
+  private readonly startedAtMs: number;
 
   constructor(
     private readonly relay: Relay,
@@ -49,6 +54,8 @@ export class LiveDevice implements LiveSession {
     this.device = outcome.device.id;
     this.devicePublicKey = outcome.device.publicKey;
     this.sessionId = outcome.sessionId;
+    this.startedAtMs = now();
+    this.logStart(relay.router.sessionOf(this.device), outcome.queued);
     this.cursor = relay.attach(this).cursor;
     this.idle.arm(relay.settings.idleTimeoutMs);
     this.hard.arm(Math.max(0, outcome.expiresAtMs - now()) + relay.settings.sessionGraceMs);
@@ -104,8 +111,17 @@ export class LiveDevice implements LiveSession {
     if (isSend) this.countMessage();
   }
 
-  /** The connection is gone: leave the router (the offline notice goes out if it was the last). */
-  detach(): Promise<void> {
+  /** Soft expiry was reached (§7.2): the grace period runs. */
+  get inGrace(): boolean {
+    return this.softExpired;
+  }
+
+  /**
+   * The connection is gone (`trigger`: the error's reason, or connection_closed): the end line is
+   * logged, and the session leaves the router (the offline notice goes out if it was the last).
+   */
+  detach(trigger = "connection_closed", code?: number): Promise<void> {
+    if (!this.ended) this.logEnd(trigger, code);
     this.ended = true;
     this.idle.clear();
     this.hard.clear();
@@ -116,8 +132,43 @@ export class LiveDevice implements LiveSession {
 
   /** Ends pushing at once and has the connection cut off (no error frame; the queue keeps everything). */
   private cut(reason: string): void {
+    if (this.ended) return;
+    this.logEnd("slow_consumer", undefined);
     this.ended = true;
     this.io.cutOff(reason);
+  }
+
+  private logStart(previous: LiveSession | undefined, queued: number): void {
+    const log = this.io.log;
+    if (log === undefined) return;
+    const superseded =
+      previous === undefined
+        ? undefined
+        : { sessionId: previous.sessionId, softExpired: previous instanceof LiveDevice && previous.inGrace };
+    const { algset, peer } = log;
+    log.sessions.started(log.logger, {
+      device: this.device,
+      sessionId: this.sessionId,
+      superseded,
+      algset,
+      peer,
+      queued,
+    });
+  }
+
+  private logEnd(trigger: string, code: number | undefined): void {
+    const log = this.io.log;
+    if (log === undefined) return;
+    const durationMs = this.now() - this.startedAtMs;
+    const end = {
+      device: this.device,
+      sessionId: this.sessionId,
+      trigger,
+      code,
+      durationMs,
+      messages: this.messages,
+    };
+    log.sessions.ended(log.logger, end);
   }
 
   private push(entry: Parameters<PushEntry>[0]): boolean {

@@ -8,6 +8,8 @@ export interface SessionKeys {
   th: Uint8Array;
   /** The negotiated major version, the header `version` of every later frame. */
   major: number;
+  /** The negotiated algorithm set (§4.4), for the session log line. */
+  algset: string;
 }
 
 /**

@@ -23,6 +23,7 @@ import { LiveDevice } from "./live-device.ts";
 import { isFatalAfterAuth, protocolErrorOf } from "./relay-errors.ts";
 import { type ReplyOutcome, ReplyQueue } from "./reply-queue.ts";
 import { countError, errorFrameOf } from "./session-errors.ts";
+import type { SessionLog } from "./session-log.ts";
 import type { SessionKeys, SessionState } from "./session-state.ts";
 import { SessionTimer } from "./session-timer.ts";
 import type { ConnectionContext, ConnectionHandler } from "./transport.ts";
@@ -44,6 +45,8 @@ export interface SessionDeps {
   timeouts?: SessionTimeouts;
   /** Told of every reply that waits, so shutdown can wait for it. */
   track?: (work: Promise<unknown>) => void;
+  /** Logs each authenticated session's start and end (§7.2); absent = not logged. */
+  sessions?: SessionLog;
 }
 
 /**
@@ -209,16 +212,22 @@ export class Session implements ConnectionHandler {
         bufferedBytes: () => this.connection.bufferedBytes(),
         bufferedFrames: () => this.connection.bufferedFrames(),
         cutOff: (reason) => {
-          this.stop();
+          this.stop("slow_consumer");
           this.connection.cutOff(reason);
         },
         end: (error) => this.fail(error),
         warn: (message) => this.connection.log.warn(`${message} (peer ${this.connection.peer})`),
+        log: this.sessionLog(keys),
       },
       this.now,
     );
     this.current = { kind: "authenticated", keys, live };
-    this.debug("NCP-1 session authenticated", { device: Buffer.from(outcome.device.id).toString("hex") });
+  }
+
+  private sessionLog(keys: SessionKeys) {
+    const sessions = this.deps.sessions;
+    if (sessions === undefined) return undefined;
+    return { sessions, logger: this.connection.log, algset: keys.algset, peer: this.connection.peer };
   }
 
   /** A frame failed at once: answered after the replies before it. */
@@ -295,20 +304,24 @@ export class Session implements ConnectionHandler {
     this.debug(`NCP-1 error ${error.code} ${errorCodeName[error.code] ?? ""}: ${error.message}`, {
       state: this.current.kind,
     });
-    this.abort(`error ${error.code}: ${error.message}`);
+    this.abort(
+      `error ${error.code}: ${error.message}`,
+      error.reason ?? errorCodeName[error.code],
+      error.code,
+    );
   }
 
-  /** Closes without (further) sending: drops whatever else arrives. */
-  private abort(reason: string): void {
-    this.stop();
+  /** Closes without (further) sending: drops whatever else arrives. `trigger` goes to the session end line. */
+  private abort(reason: string, trigger = "record_error", code?: number): void {
+    this.stop(trigger, code);
     this.connection.close(reason);
   }
 
   /** Ends the session without a word: leaves the router, stops timers, replies and reading. */
-  private stop(): void {
+  private stop(trigger = "record_error", code?: number): void {
     const keys =
       this.current.kind === "await_hello" || this.current.kind === "closing" ? undefined : this.current.keys;
-    this.leaveAuthenticated();
+    this.leaveAuthenticated(trigger, code);
     this.current = { kind: "closing", keys };
     this.timer.clear();
     this.replies.clear();
@@ -316,12 +329,12 @@ export class Session implements ConnectionHandler {
   }
 
   /** Leaves the router once (the offline notice goes to the audience when this was the last session). */
-  private leaveAuthenticated(): void {
+  private leaveAuthenticated(trigger?: string, code?: number): void {
     if (this.current.kind !== "authenticated") return;
     const live = this.current.live;
     this.current = { kind: "closing", keys: this.current.keys };
     const detached = live
-      .detach()
+      .detach(trigger, code)
       .catch((error: unknown) => this.connection.log.warn(`session end: ${String(error)}`));
     this.deps.track?.(detached);
   }
