@@ -64,7 +64,7 @@ export class Inbound {
     const fields = {
       refMessageId: messageId,
       status,
-      eventTimeMs: stamp.timestampMs as bigint,
+      eventTimeMs: stamp.timestampMs ?? BigInt(Date.now()),
       targetId: senderId,
     };
     this.deps.sendAck(buildClientAck(stamp, fields, this.deps.me.signing));
