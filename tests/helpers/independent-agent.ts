@@ -145,9 +145,30 @@ export class Agent {
     return error as WireError & AgentEvent;
   }
 
+  /** The number of the latest connection (events carry it as `connection`). */
+  connection = 0;
+
+  /** Handshake with 127.0.0.1:`port` (TOFU); later events of this connection carry `connection`. */
+  async connect(port: number): Promise<{ connection: number; fingerprint: string }> {
+    const made = await this.call<{ connection: number; fingerprint: string }>("connect", { port });
+    this.connection = made.connection;
+    return made;
+  }
+
+  /** Resolves when connection `connection` (default: the latest) has closed. */
+  async closed(connection = this.connection, timeoutMs = 10_000): Promise<void> {
+    await this.waitFor("closed", (e) => e.connection === connection, 1, timeoutMs);
+  }
+
+  /** True when the latest connection still answers a time sync. */
+  async isOpen(): Promise<boolean> {
+    const reply = await this.call<{ closed?: boolean; verified?: boolean }>("timesync");
+    return reply.verified === true;
+  }
+
   /** Connects to the server at 127.0.0.1:`port` (TOFU) and authenticates; returns the 0x04 fields. */
   async online(port: number): Promise<AuthResult> {
-    await this.call("connect", { port });
+    await this.connect(port);
     const auth = await this.call<AuthResult>("auth");
     if (auth.error !== undefined) throw new Error(`${this.name}: auth refused ${JSON.stringify(auth.error)}`);
     return auth;
