@@ -9,11 +9,12 @@ import {
   MAX_FRAME,
   PREAUTH_MAX_FRAME,
 } from "../protocol/header.ts";
-import { ErrorCode, errorCodeName, ProtocolError } from "../protocol/protocol-error.ts";
+import { ErrorCode, errorCodeName, ProtocolError, rateLimitError } from "../protocol/protocol-error.ts";
 import type { ServerIdentity } from "../protocol/server-handshake.ts";
 import type { AuthenticateOutcome } from "../relay/authentication.ts";
+import { newTimeSyncBucket } from "../relay/limits.ts";
 import type { Relay } from "../relay/relay.ts";
-import { TokenBucket } from "../relay/token-bucket.ts";
+import type { TokenBucket } from "../relay/token-bucket.ts";
 import { peerAddress } from "../util/host-port.ts";
 import { acceptHello } from "./accept-hello.ts";
 import type { FrameContext, ReplyValue } from "./handlers/frame-context.ts";
@@ -74,7 +75,7 @@ export class Session implements ConnectionHandler {
     const settings = deps.relay.settings;
     this.timeouts = deps.timeouts ?? { helloMs: settings.helloTimeoutMs, authMs: settings.authTimeoutMs };
     this.address = peerAddress(connection.peer);
-    this.timeSync = new TokenBucket(10, 1, this.now());
+    this.timeSync = newTimeSyncBucket(settings.limits, this.now());
     this.inbound = new InboundFrames(connection, () => ({
       waiting: this.replies.pending,
       max: this.deps.relay.settings.inboundMaxPending,
@@ -273,6 +274,7 @@ export class Session implements ConnectionHandler {
 
   private onHello(frame: Uint8Array): void {
     try {
+      this.takeHandshakeToken();
       const { keys, version, algset } = acceptHello(frame, this.deps.identity, this.now());
       this.connection.send(keys.serverHello);
       this.current = { kind: "keyed", keys: keys.session };
@@ -281,6 +283,14 @@ export class Session implements ConnectionHandler {
       this.debug("NCP-1 handshake complete", { version, algset });
     } catch (error) {
       this.fail(this.asProtocolError(error).about(frame.subarray(16, HEADER_SIZE)));
+    }
+  }
+
+  /** §4.8 step 1: the `handshakes` limit of the source address (§10), 502 before the hello is parsed. */
+  private takeHandshakeToken(): void {
+    const retryAfter = this.deps.relay.limits.handshakes.take([`address:${this.address}`], this.now());
+    if (retryAfter > 0) {
+      throw rateLimitError("handshake rate limit exceeded", "rate_limit", "handshakes", retryAfter);
     }
   }
 

@@ -59,6 +59,8 @@ export async function startMessagingInstance(
       daemon: { pid_file: "./run/norc.pid" },
       metrics: { enabled: true, port: metricsPort },
       registration: { policy: "open" },
+      // every device of a test registers from 127.0.0.1 (NCP-1: 3 per hour and source address)
+      limits: { registrations_per_hour: 3600, registrations_burst: 100 },
     };
     for (const [section, values] of Object.entries(more)) base[section] = { ...base[section], ...values };
     await writeConfig(dir, base);
