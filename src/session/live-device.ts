@@ -12,6 +12,8 @@ export interface LiveDeviceIo {
   /** Seals and queues an inner frame. */
   sendInner(inner: Uint8Array): void;
   bufferedBytes(): number;
+  /** Frames not yet taken by the kernel. */
+  bufferedFrames(): number;
   /** Sends `error` and closes (202, 203, 303 suspended, 101 timeout). */
   end(error: ProtocolError): void;
   warn(message: string): void;
@@ -63,7 +65,7 @@ export class LiveDevice implements LiveSession {
   }
 
   pushPresence(frame: Uint8Array): void {
-    if (this.ended || this.io.bufferedBytes() >= this.relay.settings.outboundHighWaterBytes) return;
+    if (this.ended || this.aboveHighWater()) return;
     this.io.sendInner(frame);
   }
 
@@ -130,10 +132,22 @@ export class LiveDevice implements LiveSession {
   }
 
   private push(entry: Parameters<PushEntry>[0]): boolean {
-    if (this.ended || this.io.bufferedBytes() >= this.relay.settings.outboundHighWaterBytes) return false;
+    if (this.ended || this.aboveHighWater()) return false;
     this.io.sendInner(entry.frame);
     if (entry.kind === "message") this.countMessage();
     return true;
+  }
+
+  /**
+   * §7.3: no further entry while unwritten bytes reach outbound_high_water, nor while unwritten
+   * frames reach half of outbound_max_frames (small frames would reach that bound, where the
+   * connection is closed as a slow consumer, long before 1 MiB).
+   */
+  private aboveHighWater(): boolean {
+    const { outboundHighWaterBytes, outboundMaxFrames } = this.relay.settings;
+    return (
+      this.io.bufferedBytes() >= outboundHighWaterBytes || this.io.bufferedFrames() >= outboundMaxFrames / 2
+    );
   }
 
   /** Soft expiry by message_limit starts the grace period now (§7.2). */

@@ -235,6 +235,7 @@ export class Session implements ConnectionHandler {
       {
         sendInner: (frame) => this.connection.send(keys.tx.seal(frame)),
         bufferedBytes: () => this.connection.bufferedBytes(),
+        bufferedFrames: () => this.connection.bufferedFrames?.() ?? 0,
         end: (error) => this.fail(error),
         warn: (message) => this.connection.log.warn(`${message} (peer ${this.connection.peer})`),
         log: this.sessionLog(keys),

@@ -16,6 +16,8 @@ export interface ConnectionContext {
   send(bytes: Uint8Array): void;
   /** Bytes sent but not yet taken by the kernel: what a slow reader makes grow. */
   bufferedBytes(): number;
+  /** Frames (send calls) not yet wholly taken by the kernel; absent = not counted. */
+  bufferedFrames?(): number;
   /** Stop reading from the peer (TCP backpressure) until `resumeReading`. */
   pauseReading(): void;
   resumeReading(): void;
