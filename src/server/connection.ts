@@ -96,6 +96,10 @@ export class Connection implements ConnectionContext {
     this.log.debug(`closing connection from ${this.peer}: ${reason}`);
     this.flush();
     if (this.unsent === undefined && !this.closed) this.socket.end();
+    else if (!this.closed) {
+      // §7.1 CLOSING: the last frames get a bounded time to leave, then the connection is cut
+      setTimeout(() => this.terminate(), this.limits().closingFlushMs).unref();
+    }
   }
 
   /** Closes at once, dropping anything unsent (timeouts, limits, forced shutdown). */

@@ -6,6 +6,7 @@ import type { ListenerContext } from "./listener.ts";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.ts";
 import type { MetricsSample } from "./render-metrics.ts";
 import type { ListenInfo } from "./server-handle.ts";
+import { CLOSING_FLUSH_MS } from "./slow-consumer.ts";
 import { loadTls, type TlsMaterial } from "./tls/load-tls.ts";
 
 /** What outlives generations: the shared listener context, the metrics sample and the logger. */
@@ -160,6 +161,7 @@ export function connectionLimits(config: Config): ConnectionLimits {
     outboundMaxBytes: outbound_max_bytes,
     outboundMaxFrames: outbound_max_frames,
     writeStallMs: write_stall_timeout_secs * 1000,
+    closingFlushMs: CLOSING_FLUSH_MS,
   };
 }
 

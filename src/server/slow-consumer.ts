@@ -4,12 +4,18 @@ export interface SlowConsumerLimits {
   outboundMaxBytes: number;
   /** Unsent frames above this close it (`queue.outbound_max_frames`). */
   outboundMaxFrames: number;
+  /** How long a closing connection may take to send what it still holds (§7.1 CLOSING: 2 s). */
+  closingFlushMs: number;
 }
 
-/** NCP-1's defaults: 8 MiB, 1 000 frames. */
+/** §7.1: a connection in CLOSING gets 2 s to flush (a protocol figure, not a named setting). */
+export const CLOSING_FLUSH_MS = 2_000;
+
+/** NCP-1's defaults: 8 MiB, 1 000 frames, 2 s. */
 export const DEFAULT_SLOW_CONSUMER: SlowConsumerLimits = {
   outboundMaxBytes: 8 * 1024 * 1024,
   outboundMaxFrames: 1000,
+  closingFlushMs: CLOSING_FLUSH_MS,
 };
 
 /** The sizes of the frames not (wholly) written when `written` bytes of frames of `sizes` were. */

@@ -5,6 +5,7 @@ import { type ConnectionLimits, ConnectionRegistry } from "../../../src/server/c
 import { ServerStats } from "../../../src/server/server-stats.ts";
 import { DEFAULT_SLOW_CONSUMER, framesLeft } from "../../../src/server/slow-consumer.ts";
 import { memoryLogger } from "../../helpers/memory-logger.ts";
+import { until } from "../../helpers/until.ts";
 
 /** A socket whose kernel takes `accept()` bytes per write; records whether it was terminated. */
 function slowSocket(accept: () => number) {
@@ -130,5 +131,29 @@ describe("slow consumer (NCP-1 §7.3)", () => {
     frames(5, 5);
     expect(connection.bufferedBytes()).toBe(0);
     expect(connection.stalledForMs(Date.now() + 10_000)).toBe(0);
+  });
+});
+
+describe("CLOSING (NCP-1 §7.1)", () => {
+  test("a connection closed with frames the peer does not take is cut after closingFlushMs", async () => {
+    const { socket, state } = slowSocket(() => 0);
+    const { connection, frames } = sendingConnection(socket, () => limits({ closingFlushMs: 30 }));
+    frames(10);
+    connection.close("error 101");
+    expect(state.terminated).toBe(false);
+    await until(() => state.terminated, "the cut after the flush time");
+  });
+
+  test("a connection whose last frames were written ends at once, without a cut", async () => {
+    const ended = { end: false };
+    const { socket, state } = slowSocket(() => Number.MAX_SAFE_INTEGER);
+    (socket as unknown as { end: () => void }).end = () => {
+      ended.end = true;
+    };
+    const { connection, frames } = sendingConnection(socket, () => limits({ closingFlushMs: 10 }));
+    frames(10);
+    connection.close("done");
+    await Bun.sleep(30);
+    expect([ended.end, state.terminated]).toEqual([true, false]);
   });
 });
