@@ -2,14 +2,12 @@ import type { Socket } from "bun";
 import type { Logger } from "../log/logger.ts";
 import type { ConnectionContext, ConnectionHandler, SessionFactory } from "../session/transport.ts";
 import type { ServerStats } from "./server-stats.ts";
+import { DEFAULT_SLOW_CONSUMER, framesLeft, type SlowConsumerLimits } from "./slow-consumer.ts";
 
 /** What Bun keeps on each socket: its Connection once admitted. */
 export interface SocketData {
   connection?: Connection;
 }
-
-/** Unsent bytes above this close the connection: a peer that does not read cannot grow memory. */
-export const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 
 /**
  * One accepted connection: the ConnectionContext given to its handler. Sends are queued and
@@ -20,8 +18,10 @@ export class Connection implements ConnectionContext {
   lastReceiveMs = Date.now();
   private queue: Uint8Array[] = [];
   private unsent?: Uint8Array;
-  /** Frames sent since everything was last written (the §7.3 outbound_max_frames count). */
-  private pendingFrames = 0;
+  /** The sizes of the frames in `unsent`, the first one perhaps only its rest. */
+  private unsentFrames: number[] = [];
+  /** Since when unsent bytes have waited without any being written. */
+  private stalledSinceMs?: number;
   private inEvent = false;
   private flushScheduled = false;
   private closing = false;
@@ -33,6 +33,7 @@ export class Connection implements ConnectionContext {
     readonly tls: boolean,
     readonly log: Logger,
     private readonly stats: ServerStats,
+    private readonly limits: () => SlowConsumerLimits = () => DEFAULT_SLOW_CONSUMER,
   ) {}
 
   /** NCP-1 handshakes and errors, counted for /metrics. */
@@ -43,6 +44,11 @@ export class Connection implements ConnectionContext {
   tlsVersion(): string | undefined {
     if (!this.tls || this.handler === undefined) return undefined;
     return this.socket.getTLSVersion() || undefined;
+  }
+
+  /** How long unsent bytes have waited without any written (0 when nothing waits): `write_stall_timeout`. */
+  stalledForMs(nowMs: number): number {
+    return this.stalledSinceMs === undefined ? 0 : nowMs - this.stalledSinceMs;
   }
 
   /** True once the server started closing it (timeout, limit, shutdown) or it is gone. */
@@ -60,7 +66,6 @@ export class Connection implements ConnectionContext {
   send(bytes: Uint8Array): void {
     if (this.closed || bytes.length === 0) return;
     this.queue.push(bytes);
-    this.pendingFrames++;
     if (!this.inEvent && !this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());
@@ -74,14 +79,7 @@ export class Connection implements ConnectionContext {
   }
 
   bufferedFrames(): number {
-    return this.pendingFrames;
-  }
-
-  /** Closes at once without a goodbye (a slow consumer, §7.3), saying why in the log. */
-  cutOff(reason: string): void {
-    if (this.closed) return;
-    this.log.warn(`closing connection from ${this.peer}: ${reason}`);
-    this.terminate();
+    return this.queue.length + this.unsentFrames.length;
   }
 
   pauseReading(): void {
@@ -98,6 +96,10 @@ export class Connection implements ConnectionContext {
     this.log.debug(`closing connection from ${this.peer}: ${reason}`);
     this.flush();
     if (this.unsent === undefined && !this.closed) this.socket.end();
+    else if (!this.closed) {
+      // §7.1 CLOSING: the last frames get a bounded time to leave, then the connection is cut
+      setTimeout(() => this.terminate(), this.limits().closingFlushMs).unref();
+    }
   }
 
   /** Closes at once, dropping anything unsent (timeouts, limits, forced shutdown). */
@@ -123,7 +125,7 @@ export class Connection implements ConnectionContext {
     const pending = this.unsent;
     if (pending === undefined) return;
     this.unsent = undefined;
-    this.write(pending);
+    this.write(pending, this.unsentFrames);
     if (this.unsent !== undefined) return;
     if (this.closing) {
       if (!this.closed) this.socket.end();
@@ -156,31 +158,41 @@ export class Connection implements ConnectionContext {
     this.flushScheduled = false;
     if (this.queue.length === 0 || this.closed) return;
     const bytes = this.queue.length === 1 ? (this.queue[0] as Uint8Array) : Buffer.concat(this.queue);
+    const sizes = this.queue.map((frame) => frame.length);
     this.queue = [];
     if (this.unsent !== undefined) {
       this.unsent = Buffer.concat([this.unsent, bytes]);
+      this.unsentFrames.push(...sizes);
       this.checkUnsent();
       return;
     }
-    this.write(bytes);
+    this.write(bytes, sizes);
   }
 
-  private write(bytes: Uint8Array): void {
+  /** Writes what the kernel takes; the rest waits for drain, its frames counted, the stall clock (re)started. */
+  private write(bytes: Uint8Array, sizes: number[]): void {
     const written = Math.max(0, this.socket.write(bytes));
     this.stats.bytesOut += written;
-    if (written < bytes.length) {
-      this.unsent = bytes.slice(written);
-      this.checkUnsent();
-    } else if (this.queue.length === 0) {
-      this.pendingFrames = 0;
+    if (written >= bytes.length) {
+      this.unsentFrames = [];
+      this.stalledSinceMs = undefined;
+      return;
     }
+    this.unsent = bytes.slice(written);
+    this.unsentFrames = framesLeft(sizes, written);
+    if (written > 0 || this.stalledSinceMs === undefined) this.stalledSinceMs = Date.now();
+    this.checkUnsent();
   }
 
   private checkUnsent(): void {
-    if ((this.unsent?.length ?? 0) <= MAX_UNSENT_BYTES) return;
+    const { outboundMaxBytes, outboundMaxFrames } = this.limits();
+    const bytes = this.unsent?.length ?? 0;
+    const frames = this.unsentFrames.length;
+    if (bytes <= outboundMaxBytes && frames <= outboundMaxFrames) return;
     this.log.warn(
-      `closing connection from ${this.peer}: more than ${MAX_UNSENT_BYTES} bytes unsent (the peer does not read)`,
+      `closing connection from ${this.peer}: ${bytes} bytes unsent in ${frames} frames, over queue.outbound_max_bytes (${outboundMaxBytes}) or queue.outbound_max_frames (${outboundMaxFrames}): the peer does not read`,
     );
+    this.stats.rejected.slow_consumer++;
     this.terminate();
   }
 }

@@ -6,6 +6,7 @@ import type { ListenerContext } from "./listener.ts";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.ts";
 import type { MetricsSample } from "./render-metrics.ts";
 import type { ListenInfo } from "./server-handle.ts";
+import { CLOSING_FLUSH_MS } from "./slow-consumer.ts";
 import { loadTls, type TlsMaterial } from "./tls/load-tls.ts";
 
 /** What outlives generations: the shared listener context, the metrics sample and the logger. */
@@ -150,10 +151,18 @@ export class Generation {
   }
 }
 
-/** The [network] limits that apply to connections (changeable live). */
+/** The [network] limits and [queue]'s slow-consumer bounds that apply to connections (changeable live). */
 export function connectionLimits(config: Config): ConnectionLimits {
   const { max_connections, connection_timeout_secs } = config.network;
-  return { maxConnections: max_connections, timeoutMs: connection_timeout_secs * 1000 };
+  const { outbound_max_bytes, outbound_max_frames, write_stall_timeout_secs } = config.queue;
+  return {
+    maxConnections: max_connections,
+    timeoutMs: connection_timeout_secs * 1000,
+    outboundMaxBytes: outbound_max_bytes,
+    outboundMaxFrames: outbound_max_frames,
+    writeStallMs: write_stall_timeout_secs * 1000,
+    closingFlushMs: CLOSING_FLUSH_MS,
+  };
 }
 
 /** True when the served TLS material differs (files changed on disk count too). */

@@ -98,7 +98,14 @@ function admit(socket: Socket<SocketData>, tls: TlsMaterial | undefined, context
     socket.terminate();
     return;
   }
-  const connection = new Connection(socket, peerOf(socket), tls !== undefined, logger, stats);
+  const connection = new Connection(
+    socket,
+    peerOf(socket),
+    tls !== undefined,
+    logger,
+    stats,
+    () => registry.limits,
+  );
   socket.data.connection = connection;
   registry.add(connection);
   logger.debug(`accepted connection from ${connection.peer}`);

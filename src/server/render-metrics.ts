@@ -68,7 +68,7 @@ function serverFamilies(sample: MetricsSample): string[] {
     family(
       "norc_connections_rejected_total",
       "counter",
-      "Connections refused or cut, by reason (limit: max_connections, tls: handshake or client certificate, timeout: idle).",
+      "Connections refused or cut, by reason (limit: max_connections, tls: handshake or client certificate, timeout: idle, slow_consumer: queue.outbound_max_* or write_stall_timeout_secs).",
       byLabel("reason", Object.entries(stats.rejected)),
     ),
     family("norc_received_bytes_total", "counter", "Bytes received from peers.", [["", stats.bytesIn]]),

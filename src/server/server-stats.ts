@@ -1,7 +1,7 @@
 import type { SessionEvents } from "../session/transport.ts";
 
-/** Why a connection was refused or cut: the `reason` label of the rejected counter. */
-export type RejectReason = "limit" | "tls" | "timeout";
+/** Why a connection was refused or cut: the `reason` label of the rejected counter (slow_consumer: NCP-1 §7.3). */
+export type RejectReason = "limit" | "tls" | "timeout" | "slow_consumer";
 
 /** Why a TLS handshake failed: it did not complete, or the client certificate was refused. */
 export type TlsFailureReason = "handshake" | "client_certificate";
@@ -10,7 +10,7 @@ export type TlsFailureReason = "handshake" | "client_certificate";
 export class ServerStats {
   readonly startedAtMs = Date.now();
   accepted = 0;
-  readonly rejected: Record<RejectReason, number> = { limit: 0, tls: 0, timeout: 0 };
+  readonly rejected: Record<RejectReason, number> = { limit: 0, tls: 0, timeout: 0, slow_consumer: 0 };
   bytesIn = 0;
   bytesOut = 0;
   tlsHandshakes = 0;

@@ -12,9 +12,8 @@ export interface LiveDeviceIo {
   /** Seals and queues an inner frame. */
   sendInner(inner: Uint8Array): void;
   bufferedBytes(): number;
+  /** Frames not yet taken by the kernel. */
   bufferedFrames(): number;
-  /** Closes at once without an error frame (a slow consumer). */
-  cutOff(reason: string): void;
   /** Sends `error` and closes (202, 203, 303 suspended, 101 timeout). */
   end(error: ProtocolError): void;
   warn(message: string): void;
@@ -34,12 +33,6 @@ export class LiveDevice implements LiveSession {
   private readonly cursor: MailboxCursor;
   private readonly idle = new SessionTimer(() => this.io.end(timeoutError()));
   private readonly hard = new SessionTimer(() => this.expired());
-  private readonly stall = new SessionTimer(() =>
-    this.cut(
-      `slow consumer: nothing could be written for ${this.relay.settings.writeStallTimeoutMs / 1000} s (write_stall_timeout)`,
-    ),
-  );
-  private stalling = false;
   private messages = 0;
   private softExpired = false;
   private ended = false;
@@ -72,32 +65,8 @@ export class LiveDevice implements LiveSession {
   }
 
   pushPresence(frame: Uint8Array): void {
-    if (this.ended || this.io.bufferedBytes() >= this.relay.settings.outboundHighWaterBytes) return;
-    this.sendOut(frame);
-  }
-
-  /** Everything buffered was written: the stall clock stops, and the queue may push again. */
-  drained(): void {
-    this.stall.clear();
-    this.stalling = false;
-    this.wake();
-  }
-
-  /** Sends, then enforces §7.3: over outbound_max_bytes or _frames, or stalled, the consumer is cut off. */
-  private sendOut(frame: Uint8Array): void {
+    if (this.ended || this.aboveHighWater()) return;
     this.io.sendInner(frame);
-    const { outboundMaxBytes, outboundMaxFrames, writeStallTimeoutMs } = this.relay.settings;
-    const bytes = this.io.bufferedBytes();
-    if (bytes > outboundMaxBytes || this.io.bufferedFrames() > outboundMaxFrames) {
-      this.cut(
-        `slow consumer: ${bytes} bytes in ${this.io.bufferedFrames()} frames unwritten (outbound_max_bytes ${outboundMaxBytes}, outbound_max_frames ${outboundMaxFrames})`,
-      );
-      return;
-    }
-    if (bytes > 0 && !this.stalling) {
-      this.stalling = true;
-      this.stall.arm(writeStallTimeoutMs);
-    }
   }
 
   close(code: number, reason: string): void {
@@ -125,17 +94,8 @@ export class LiveDevice implements LiveSession {
     this.ended = true;
     this.idle.clear();
     this.hard.clear();
-    this.stall.clear();
     this.cursor.close();
     return this.relay.detach(this, this.now());
-  }
-
-  /** Ends pushing at once and has the connection cut off (no error frame; the queue keeps everything). */
-  private cut(reason: string): void {
-    if (this.ended) return;
-    this.logEnd("slow_consumer", undefined);
-    this.ended = true;
-    this.io.cutOff(reason);
   }
 
   private logStart(previous: LiveSession | undefined, queued: number): void {
@@ -172,10 +132,22 @@ export class LiveDevice implements LiveSession {
   }
 
   private push(entry: Parameters<PushEntry>[0]): boolean {
-    if (this.ended || this.io.bufferedBytes() >= this.relay.settings.outboundHighWaterBytes) return false;
-    this.sendOut(entry.frame);
+    if (this.ended || this.aboveHighWater()) return false;
+    this.io.sendInner(entry.frame);
     if (entry.kind === "message") this.countMessage();
     return true;
+  }
+
+  /**
+   * §7.3: no further entry while unwritten bytes reach outbound_high_water, nor while unwritten
+   * frames reach half of outbound_max_frames (small frames would reach that bound, where the
+   * connection is closed as a slow consumer, long before 1 MiB).
+   */
+  private aboveHighWater(): boolean {
+    const { outboundHighWaterBytes, outboundMaxFrames } = this.relay.settings;
+    return (
+      this.io.bufferedBytes() >= outboundHighWaterBytes || this.io.bufferedFrames() >= outboundMaxFrames / 2
+    );
   }
 
   /** Soft expiry by message_limit starts the grace period now (§7.2). */

@@ -96,7 +96,7 @@ export class Session implements ConnectionHandler {
   }
 
   onDrain(): void {
-    if (this.current.kind === "authenticated") this.current.live.drained();
+    if (this.current.kind === "authenticated") this.current.live.wake();
     this.readFrames();
   }
 
@@ -211,11 +211,7 @@ export class Session implements ConnectionHandler {
       {
         sendInner: (frame) => this.connection.send(keys.tx.seal(frame)),
         bufferedBytes: () => this.connection.bufferedBytes(),
-        bufferedFrames: () => this.connection.bufferedFrames(),
-        cutOff: (reason) => {
-          this.stop("slow_consumer");
-          this.connection.cutOff(reason);
-        },
+        bufferedFrames: () => this.connection.bufferedFrames?.() ?? 0,
         end: (error) => this.fail(error),
         warn: (message) => this.connection.log.warn(`${message} (peer ${this.connection.peer})`),
         log: this.sessionLog(keys),

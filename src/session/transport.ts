@@ -16,10 +16,8 @@ export interface ConnectionContext {
   send(bytes: Uint8Array): void;
   /** Bytes sent but not yet taken by the kernel: what a slow reader makes grow. */
   bufferedBytes(): number;
-  /** Frames sent since everything was last written (what outbound_max_frames bounds). */
-  bufferedFrames(): number;
-  /** Closes at once without a goodbye (a slow consumer, NCP-1 §7.3); the reason goes to the log. */
-  cutOff(reason: string): void;
+  /** Frames (send calls) not yet wholly taken by the kernel; absent = not counted. */
+  bufferedFrames?(): number;
   /** Stop reading from the peer (TCP backpressure) until `resumeReading`. */
   pauseReading(): void;
   resumeReading(): void;

@@ -40,7 +40,6 @@ export function listenNcp(
     },
     bufferedBytes: () => 0,
     bufferedFrames: () => 0,
-    cutOff: () => socket.terminate(),
     pauseReading: () => socket.pause(),
     resumeReading: () => socket.resume(),
     close: () => {

@@ -9,6 +9,7 @@ function idleConnection(ownsIdleTimeout: boolean) {
   const connection = {
     peer: "127.0.0.1:1",
     lastReceiveMs: 0,
+    stalledForMs: () => 0,
     log: memoryLogger(),
     handler: { onData() {}, onShutdown() {}, onClose() {}, ownsIdleTimeout: () => ownsIdleTimeout },
     terminate: () => {
@@ -19,7 +20,17 @@ function idleConnection(ownsIdleTimeout: boolean) {
 }
 
 test("connection_timeout_secs closes idle connections, except those whose protocol runs its own idle timeout", () => {
-  const registry = new ConnectionRegistry({ maxConnections: 10, timeoutMs: 1000 }, new ServerStats());
+  const registry = new ConnectionRegistry(
+    {
+      maxConnections: 10,
+      timeoutMs: 1000,
+      writeStallMs: 60_000,
+      outboundMaxBytes: 1 << 23,
+      outboundMaxFrames: 1000,
+      closingFlushMs: 2000,
+    },
+    new ServerStats(),
+  );
   const keyed = idleConnection(false);
   const authenticated = idleConnection(true);
   registry.add(keyed.connection);

@@ -72,9 +72,6 @@ export class SessionHarness {
       send: (bytes) => this.sent.push(bytes),
       bufferedBytes: () => this.buffered,
       bufferedFrames: () => 0,
-      cutOff: (reason) => {
-        this.closedWith = `cut off: ${reason}`;
-      },
       pauseReading: () => {
         this.pauses++;
       },

@@ -19,7 +19,6 @@ function fakeContext() {
     send: (bytes) => sent.push(bytes),
     bufferedBytes: () => 0,
     bufferedFrames: () => 0,
-    cutOff: (reason) => closed.push(reason),
     pauseReading: noop,
     resumeReading: noop,
     close: (reason) => closed.push(reason),
