@@ -10,12 +10,13 @@ import {
   MAX_FRAME,
   PREAUTH_MAX_FRAME,
 } from "../protocol/header.ts";
-import { ErrorCode, errorCodeName, ProtocolError } from "../protocol/protocol-error.ts";
+import { ErrorCode, errorCodeName, ProtocolError, rateLimitError } from "../protocol/protocol-error.ts";
 import { RecordCipher } from "../protocol/record.ts";
 import { acceptClientHello, type ServerIdentity } from "../protocol/server-handshake.ts";
 import type { AuthenticateOutcome } from "../relay/authentication.ts";
+import { newTimeSyncBucket } from "../relay/limits.ts";
 import type { Relay } from "../relay/relay.ts";
-import { TokenBucket } from "../relay/token-bucket.ts";
+import type { TokenBucket } from "../relay/token-bucket.ts";
 import { peerAddress } from "../util/host-port.ts";
 import type { FrameContext, ReplyValue } from "./handlers/frame-context.ts";
 import { handleFrame } from "./handlers/keyed.ts";
@@ -72,7 +73,7 @@ export class Session implements ConnectionHandler {
     const settings = deps.relay.settings;
     this.timeouts = deps.timeouts ?? { helloMs: settings.helloTimeoutMs, authMs: settings.authTimeoutMs };
     this.address = peerAddress(connection.peer);
-    this.timeSync = new TokenBucket(10, 1, this.now());
+    this.timeSync = newTimeSyncBucket(settings.limits, this.now());
     this.timer.arm(this.timeouts.helloMs);
   }
 
@@ -283,6 +284,7 @@ export class Session implements ConnectionHandler {
 
   private onHello(frame: Uint8Array): void {
     try {
+      this.takeHandshakeToken();
       const handshake = acceptClientHello(frame, this.deps.identity, { nowMs: this.now() });
       this.connection.send(handshake.serverHello);
       const keys: SessionKeys = {
@@ -301,6 +303,14 @@ export class Session implements ConnectionHandler {
       });
     } catch (error) {
       this.fail(this.asProtocolError(error).about(frame.subarray(16, HEADER_SIZE)));
+    }
+  }
+
+  /** §4.8 step 1: the `handshakes` limit per source address (502 with retry_after, plaintext). */
+  private takeHandshakeToken(): void {
+    const retryAfter = this.deps.relay.limits.handshakes.take([`address:${this.address}`], this.now());
+    if (retryAfter > 0) {
+      throw rateLimitError("too many handshakes from this address", "rate_limit", "handshakes", retryAfter);
     }
   }
 

@@ -4,18 +4,19 @@ import { buildTimeSyncReply } from "../../protocol/messages.ts";
 import { rateLimitError } from "../../protocol/protocol-error.ts";
 import type { FrameContext } from "./frame-context.ts";
 
-/** time_sync.uncertainty default (µs) when not measured. */
-export const TIME_SYNC_UNCERTAINTY_US = 50_000;
-
-/** 0x33 TimeSync (§6.7): the `time_sync` limit (502), then the reply signed with IKs. */
-export function handleTimeSync({ header, nowMs, timeSync, identity }: FrameContext): Uint8Array {
+/** 0x33 TimeSync (§6.7): the `time_sync` limit (502), then the reply signed with IKs, announcing `time_sync.uncertainty`. */
+export function handleTimeSync({ header, nowMs, timeSync, identity, relay }: FrameContext): Uint8Array {
   const retryAfter = timeSync.take(nowMs);
   if (retryAfter > 0) {
     throw rateLimitError("time sync rate limit exceeded", "rate_limit", "time_sync", retryAfter);
   }
   return buildTimeSyncReply(
     { version: header.version, timestampMs: BigInt(nowMs), messageId: randomBytes(32) },
-    { serverTimeUs: BigInt(nowMs) * 1000n, uncertaintyUs: TIME_SYNC_UNCERTAINTY_US, ntpStratum: 0 },
+    {
+      serverTimeUs: BigInt(nowMs) * 1000n,
+      uncertaintyUs: relay.settings.timeSyncUncertaintyUs,
+      ntpStratum: 0,
+    },
     (message) => signEd25519(identity.privateKey, message),
   );
 }
