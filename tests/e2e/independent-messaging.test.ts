@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { resolve } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
 import { Agent, type Answer, type AuthResult } from "../helpers/independent-agent.ts";
@@ -10,6 +10,7 @@ import { MessagingServer } from "../helpers/messaging-server.ts";
  * encrypted messages through it, online and offline across a restart, with acks, receipts,
  * presence and directory as the profile says.
  */
+setDefaultTimeout(30_000);
 const dir = tempDir("norc-independent-");
 let server: MessagingServer;
 const agents: Agent[] = [];

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { tempDir } from "../helpers/binary.ts";
 import { Agent, type Answer, type AuthResult } from "../helpers/independent-agent.ts";
@@ -10,6 +10,7 @@ import { MessagingServer } from "../helpers/messaging-server.ts";
  * and whether the connection closes (fatal per the §9 table: "pre-auth" codes close only before
  * AUTHENTICATED). 500 (storage failure) cannot be provoked from the wire and is not here.
  */
+setDefaultTimeout(30_000);
 const dirs = [tempDir("norc-errors-"), tempDir("norc-errors-closed-"), tempDir("norc-errors-full-")];
 let server: MessagingServer;
 let closedServer: MessagingServer;
