@@ -120,6 +120,22 @@ describe("the independent client against the compiled server", () => {
     expect(bob.seen("duplicate")).toEqual([]);
   });
 
+  test("the URGENT flag is kept when relayed; a message the recipient rejects (§8.5 chain) comes back to the sender as its status 3", async () => {
+    const urgent = await alice.call<Answer>("send", { to: bob.deviceId, text: "now!", urgent: true });
+    const [message] = await bob.waitFor("message", (m) => m.message_id === urgent.message_id);
+    expect(message?.urgent).toBe(true);
+    const broken = await alice.call<Answer>("send", {
+      to: bob.deviceId,
+      text: "bad chain",
+      prevHash: "11".repeat(32),
+    });
+    expect(broken.status).toBe(0);
+    const [rejected] = await bob.waitFor("rejected", (m) => m.message_id === broken.message_id);
+    expect(rejected?.reason).toBe("chain: prev_message_hash mismatch");
+    const [receipt] = await alice.waitFor("receipt", (r) => r.ref === broken.message_id);
+    expect([receipt?.status, receipt?.acker, receipt?.signer]).toEqual([3, bob.deviceId, "device"]);
+  });
+
   test("presence: pushed to contacts and the user's other devices, not to strangers; directory shows it only to the audience; the offline notice is IKs-signed", async () => {
     const laptop = await registered("alice-laptop", "alice");
     expect((await laptop.call<AuthResult>("auth")).error).toBeUndefined();
@@ -170,5 +186,10 @@ describe("the independent client against the compiled server", () => {
     expect(receipts.map((r) => [r.ref, r.status, r.signer])).toEqual(sent.map((ref) => [ref, 1, "device"]));
     await bob.call("close");
     expect((await bob.online(server.port)).queued).toBe(0);
-  }, 30_000);
+    const receiptsSoFar = alice.seen("receipt").length;
+    await alice.call("close");
+    expect((await alice.online(server.port)).queued).toBe(0);
+    await alice.call("timesync");
+    expect(alice.seen("receipt")).toHaveLength(receiptsSoFar);
+  });
 });

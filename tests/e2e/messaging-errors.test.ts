@@ -11,10 +11,16 @@ import { MessagingServer } from "../helpers/messaging-server.ts";
  * AUTHENTICATED). 500 (storage failure) cannot be provoked from the wire and is not here.
  */
 setDefaultTimeout(30_000);
-const dirs = [tempDir("norc-errors-"), tempDir("norc-errors-closed-"), tempDir("norc-errors-full-")];
+const dirs = [
+  tempDir("norc-errors-"),
+  tempDir("norc-errors-closed-"),
+  tempDir("norc-errors-full-"),
+  tempDir("norc-errors-approval-"),
+];
 let server: MessagingServer;
 let closedServer: MessagingServer;
 let fullServer: MessagingServer;
+let approvalServer: MessagingServer;
 /** Authenticated first, before the lockout test locks the address out; shut down last (501). */
 let survivor: Agent;
 const agents: Agent[] = [];
@@ -50,7 +56,7 @@ async function refusedRaw(agent: Agent, args: Record<string, unknown>) {
 }
 
 beforeAll(async () => {
-  [server, closedServer, fullServer] = await Promise.all([
+  [server, closedServer, fullServer, approvalServer] = await Promise.all([
     MessagingServer.start(
       dirs[0]?.path as string,
       "[limits]\nregistrations_burst = 100\nmessages_burst = 4\nmessages_per_minute = 6\n",
@@ -60,13 +66,14 @@ beforeAll(async () => {
       dirs[2]?.path as string,
       "[queue]\nmax_frames = 2\nfull_retry_secs = 7\n\n[storage]\nmax_disk_usage_mb = 1\n",
     ),
+    MessagingServer.start(dirs[3]?.path as string, "", "approval"),
   ]);
   survivor = await online("survivor");
 });
 
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.stop()));
-  await Promise.all([server, closedServer, fullServer].map((s) => s?.kill()));
+  await Promise.all([server, closedServer, fullServer, approvalServer].map((s) => s?.kill()));
   for (const dir of dirs) dir.cleanup();
 });
 
@@ -251,6 +258,16 @@ describe("errors before authentication (all fatal)", () => {
     const closed = await refused(b, "register", { user: "nobody" });
     expect([closed.code, closed.details.reason]).toEqual([303, "registration_closed"]);
     await b.closed();
+  });
+
+  test("303 reason=pending under the approval policy (its 0x02 got status 4); after `device approve` it authenticates", async () => {
+    const a = await keyed(approvalServer.port);
+    expect((await a.call<Answer>("register", { user: "waits" })).status).toBe(4);
+    const pending = await a.call<AuthResult & { message_id: string }>("auth");
+    expect([pending.error?.code, pending.error?.details.reason]).toEqual([303, "pending"]);
+    await a.closed();
+    expect((await approvalServer.cli("device", "approve", a.deviceId)).exitCode).toBe(0);
+    expect((await a.online(approvalServer.port)).error).toBeUndefined();
   });
 
   test("201: a 0x03 of an unknown device; 200: a bad signature and a device_id that is not BLAKE3(key); 103: auth skew", async () => {
