@@ -84,7 +84,7 @@ describe("the independent client against the compiled server", () => {
     expect(byId.entries?.[0]).toMatchObject({ userId: "alice", publicKey: alice.publicKey, state: 2 });
   });
 
-  test("online: messages arrive decrypted, in order, chained; the sender gets status 0 and then the recipient's status-1 receipts", async () => {
+  test("online: messages arrive decrypted, in order, chained; the sender gets status 0, then the recipient's status-1 receipts, and a later status 2 (READ)", async () => {
     const texts = ["hello, bob", "second", "third, with ünïcode"];
     const sent: string[] = [];
     for (const text of texts) {
@@ -103,6 +103,9 @@ describe("the independent client against the compiled server", () => {
     expect(receipts.map((r) => [r.ref, r.status, r.acker, r.signer])).toEqual(
       sent.map((ref) => [ref, 1, bob.deviceId, "device"]),
     );
+    await bob.call("ack", { ref: sent[0], target: alice.deviceId, status: 2 });
+    const [read] = await alice.waitFor("receipt", (r) => r.ref === sent[0] && r.status === 2);
+    expect([read?.acker, read?.signer]).toEqual([bob.deviceId, "device"]);
     const answer = await bob.call<Answer>("send", { to: alice.deviceId, text: "hi alice" });
     expect(answer.status).toBe(0);
     const [back] = await alice.waitFor("message", (m) => m.message_id === answer.message_id);

@@ -112,13 +112,15 @@ describe("errors after authentication that keep the session open", () => {
     expect(await a.isOpen()).toBe(true);
   });
 
-  test("303: spoofed sender_id, presence for another device, a foreign revoke, an ack naming the wrong sender (the entry stays)", async () => {
+  test("303: spoofed sender_id, presence for another device, a 0x02 for another user, a foreign revoke, an ack naming the wrong sender (the entry stays)", async () => {
     const a = await online("u303a");
     const b = await online("u303b");
     const spoofed = await refused(a, "send", { to: b.deviceId, text: "x", senderId: b.deviceId });
     expect([spoofed.code, spoofed.details.reason]).toEqual([303, "spoofed_id"]);
     const presence = await a.call<{ message_id: string }>("presence", { deviceId: b.deviceId, status: 1 });
     expect((await a.errorFor(presence.message_id)).code).toBe(303);
+    const mismatch0 = await refused(a, "register", { user: "someone else" });
+    expect([mismatch0.code, mismatch0.details.reason]).toEqual([303, "user_mismatch"]);
     const foreign = await refused(a, "revoke", { deviceId: b.deviceId });
     expect([foreign.code, foreign.details.reason]).toEqual([303, "foreign_device"]);
     await b.call("autoack", { on: false });
@@ -191,6 +193,17 @@ describe("fatal errors after authentication", () => {
     const a = await online("f101a");
     const error = await refusedRaw(a, { type: 0x03, body: "00".repeat(128) });
     expect([error.code, error.details.reason]).toEqual([101, "state"]);
+    await a.closed();
+  });
+
+  test("101: a client ack with status 0 (only the server sends it) closes the connection", async () => {
+    const a = await online("f101s");
+    const ack = await a.call<{ message_id: string }>("ack", {
+      ref: randomId(),
+      target: a.deviceId,
+      status: 0,
+    });
+    expect((await a.errorFor(ack.message_id)).code).toBe(101);
     await a.closed();
   });
 

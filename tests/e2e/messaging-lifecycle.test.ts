@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
 import { Agent, type Answer, type AuthResult } from "../helpers/independent-agent.ts";
 import { MessagingServer } from "../helpers/messaging-server.ts";
@@ -307,6 +309,44 @@ describe("caps ([queue] max_frames = 2, max_bytes = 4000, full_retry_secs = 9)",
     expect((await a.online(server().port)).queued).toBe(2);
     const receipts = await a.waitFor("receipt", () => true, 2);
     expect(receipts.map((r) => [r.ref, r.status])).toEqual(ids.map((id) => [id, 1]));
+  });
+});
+
+describe("delivery window ([queue] delivery_window = 2) and a live reload of [limits]", () => {
+  const server = serverWith(
+    "[queue]\ndelivery_window = 2\n\n[limits]\nmessages_burst = 6\nmessages_per_minute = 1\n",
+  );
+
+  test("at most delivery_window pushed messages stay unacked; each ack lets the next one through", async () => {
+    const a = await online(server(), "win-a");
+    const b = await online(server(), "win-b");
+    await b.call("autoack", { on: false });
+    const ids = [];
+    for (const text of ["1", "2", "3", "4"]) ids.push(await sent(a, b, text));
+    await b.waitFor("message", () => true, 2);
+    await b.call("timesync");
+    expect(b.seen("message").map((m) => m.message_id)).toEqual(ids.slice(0, 2));
+    await b.call("ack", { ref: ids[0], target: a.deviceId });
+    await b.waitFor("message", () => true, 3);
+    await b.call("timesync");
+    expect(b.seen("message").map((m) => m.message_id)).toEqual(ids.slice(0, 3));
+    await b.call("ack", { ref: ids[1], target: a.deviceId });
+    await b.call("ack", { ref: ids[2], target: a.deviceId });
+    const all = await b.waitFor("message", () => true, 4);
+    expect(all.map((m) => m.message_id)).toEqual(ids);
+  });
+
+  test("`norc-server reload` applies a raised messages_burst to the running sessions", async () => {
+    const a = await online(server(), "reload-a");
+    for (let i = 0; i < 6; i++) await sent(a, a, `m${i}`);
+    expect((await refused(a, "send", { to: a.deviceId, text: "over" })).details.limit).toBe("messages");
+    const path = join(server().dir, "config.toml");
+    writeFileSync(path, readFileSync(path, "utf8").replace("messages_burst = 6", "messages_burst = 20"));
+    const reloaded = await server().cli("reload");
+    expect(reloaded.exitCode).toBe(0);
+    await server().process?.waitFor(/configuration reloaded: changed limits\.messages_burst/);
+    await sent(a, a, "after the reload");
+    expect(await a.isOpen()).toBe(true);
   });
 });
 
