@@ -24,6 +24,8 @@ export class LiveDevice implements LiveSession {
   readonly device: Uint8Array;
   readonly devicePublicKey: Uint8Array;
   readonly sessionId: Uint8Array;
+  /** The session this one superseded (§7.2), if the device had one. */
+  readonly previousSessionId: Uint8Array | undefined;
   private readonly cursor: MailboxCursor;
   private readonly idle = new SessionTimer(() => this.io.end(timeoutError()));
   private readonly hard = new SessionTimer(() => this.expired());
@@ -40,7 +42,9 @@ export class LiveDevice implements LiveSession {
     this.device = outcome.device.id;
     this.devicePublicKey = outcome.device.publicKey;
     this.sessionId = outcome.sessionId;
-    this.cursor = relay.attach(this).cursor;
+    const attachment = relay.attach(this);
+    this.cursor = attachment.cursor;
+    this.previousSessionId = attachment.previous?.sessionId;
     this.idle.arm(relay.settings.idleTimeoutMs);
     this.hard.arm(Math.max(0, outcome.expiresAtMs - now()) + relay.settings.sessionGraceMs);
     this.wake();

@@ -8,6 +8,8 @@ export interface SessionKeys {
   th: Uint8Array;
   /** The negotiated major version, the header `version` of every later frame. */
   major: number;
+  /** The negotiated ALGSET string (logged with the session, §7.2). */
+  algset: string;
 }
 
 /**

@@ -112,7 +112,7 @@ export class Session implements ConnectionHandler {
   onClose(): void {
     this.timer.clear();
     this.replies.clear();
-    this.leaveAuthenticated();
+    this.leaveAuthenticated("connection closed by the peer");
     if (this.current.kind !== "closing") this.current = { kind: "closing" };
   }
 
@@ -238,7 +238,13 @@ export class Session implements ConnectionHandler {
       this.now,
     );
     this.current = { kind: "authenticated", keys, live };
-    this.debug("NCP-1 session authenticated", { device: Buffer.from(outcome.device.id).toString("hex") });
+    this.connection.log.info("NCP-1 session started", {
+      ...sessionFields(live),
+      previous: live.previousSessionId === undefined ? "none" : hex(live.previousSessionId),
+      trigger: live.previousSessionId === undefined ? "authenticated" : "supersedes",
+      algset: keys.algset,
+      peer: this.connection.peer,
+    });
   }
 
   /** A frame failed at once: answered after the replies before it. */
@@ -292,6 +298,7 @@ export class Session implements ConnectionHandler {
         tx: new RecordCipher(handshake.keys.serverToClient, handshake.th),
         th: handshake.th,
         major: handshake.version.major,
+        algset: handshake.algset,
       };
       handshake.keys.masterSecret.fill(0);
       this.current = { kind: "keyed", keys };
@@ -359,7 +366,7 @@ export class Session implements ConnectionHandler {
   private abort(reason: string): void {
     const keys =
       this.current.kind === "await_hello" || this.current.kind === "closing" ? undefined : this.current.keys;
-    this.leaveAuthenticated();
+    this.leaveAuthenticated(reason);
     this.current = { kind: "closing", keys };
     this.timer.clear();
     this.replies.clear();
@@ -368,9 +375,14 @@ export class Session implements ConnectionHandler {
   }
 
   /** Leaves the router once (the offline notice goes to the audience when this was the last session). */
-  private leaveAuthenticated(): void {
+  private leaveAuthenticated(trigger: string): void {
     if (this.current.kind !== "authenticated") return;
     const live = this.current.live;
+    this.connection.log.info("NCP-1 session ended", {
+      ...sessionFields(live),
+      trigger,
+      peer: this.connection.peer,
+    });
     this.current = { kind: "closing", keys: this.current.keys };
     const detached = live
       .detach()
@@ -389,4 +401,11 @@ export class Session implements ConnectionHandler {
     this.connection.log.warn(`NCP-1 internal error: ${text} (peer ${this.connection.peer})`);
     return new ProtocolError(ErrorCode.internal, "internal error while processing the frame");
   }
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+
+/** The device and session_id of a session, for its log lines. */
+function sessionFields(live: LiveDevice): Record<string, string> {
+  return { device: hex(live.device), session: hex(live.sessionId) };
 }
