@@ -82,7 +82,10 @@ describe("sessions: supersede, revocation, suspension, presence, directory", () 
 
   test("supersede: the old session gets 203 superseded, unacked entries are pushed again on the new one, no offline notice", async () => {
     const alice = await online(server(), "alice");
-    const bob1 = await online(server(), "bob");
+    const bob1 = await agent("bob");
+    await bob1.connect(server().port);
+    expect((await bob1.call<Answer>("register", { user: "bob" })).status).toBe(0);
+    const bob1Auth = await bob1.call<AuthResult>("auth");
     await bob1.call("autoack", { on: false });
     const ids = [await sent(alice, bob1, "m1"), await sent(alice, bob1, "m2"), await sent(alice, bob1, "m3")];
     await bob1.waitFor("message", () => true, 3);
@@ -102,6 +105,15 @@ describe("sessions: supersede, revocation, suspension, presence, directory", () 
     ]);
     const receipts = await alice.waitFor("receipt", () => true, 3);
     expect(receipts.map((r) => r.ref)).toEqual(ids);
+    const log = server().output();
+    expect(log).toContain(
+      `NCP-1 session started device=${bob1.deviceId} session=${auth.session_id} previous=${bob1Auth.session_id} trigger=supersedes`,
+    );
+    expect(log).toMatch(
+      new RegExp(
+        `NCP-1 session ended device=${bob1.deviceId} session=${bob1Auth.session_id} trigger="error 203: `,
+      ),
+    );
     await bob2.call("close");
     await alice.waitFor("presence", (p) => p.device === bob1.deviceId && p.status === 0);
     await alice.call("timesync");
