@@ -123,7 +123,7 @@ export class Session implements ConnectionHandler {
   onClose(): void {
     this.timer.clear();
     this.replies.clear();
-    this.leaveAuthenticated();
+    this.leaveAuthenticated("connection closed by the peer");
     if (this.current.kind !== "closing") this.current = { kind: "closing" };
   }
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { resolve } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
 import { Agent, type Answer, type AuthResult } from "../helpers/independent-agent.ts";
@@ -10,6 +10,7 @@ import { MessagingServer } from "../helpers/messaging-server.ts";
  * encrypted messages through it, online and offline across a restart, with acks, receipts,
  * presence and directory as the profile says.
  */
+setDefaultTimeout(30_000);
 const dir = tempDir("norc-independent-");
 let server: MessagingServer;
 const agents: Agent[] = [];
@@ -83,7 +84,7 @@ describe("the independent client against the compiled server", () => {
     expect(byId.entries?.[0]).toMatchObject({ userId: "alice", publicKey: alice.publicKey, state: 2 });
   });
 
-  test("online: messages arrive decrypted, in order, chained; the sender gets status 0 and then the recipient's status-1 receipts", async () => {
+  test("online: messages arrive decrypted, in order, chained; the sender gets status 0, then the recipient's status-1 receipts, and a later status 2 (READ)", async () => {
     const texts = ["hello, bob", "second", "third, with ünïcode"];
     const sent: string[] = [];
     for (const text of texts) {
@@ -102,6 +103,9 @@ describe("the independent client against the compiled server", () => {
     expect(receipts.map((r) => [r.ref, r.status, r.acker, r.signer])).toEqual(
       sent.map((ref) => [ref, 1, bob.deviceId, "device"]),
     );
+    await bob.call("ack", { ref: sent[0], target: alice.deviceId, status: 2 });
+    const [read] = await alice.waitFor("receipt", (r) => r.ref === sent[0] && r.status === 2);
+    expect([read?.acker, read?.signer]).toEqual([bob.deviceId, "device"]);
     const answer = await bob.call<Answer>("send", { to: alice.deviceId, text: "hi alice" });
     expect(answer.status).toBe(0);
     const [back] = await alice.waitFor("message", (m) => m.message_id === answer.message_id);
@@ -117,6 +121,22 @@ describe("the independent client against the compiled server", () => {
     await bob.waitFor("message", (m) => m.message_id === marker.message_id);
     expect(bob.seen("message", (m) => m.message_id === first.message_id)).toHaveLength(1);
     expect(bob.seen("duplicate")).toEqual([]);
+  });
+
+  test("the URGENT flag is kept when relayed; a message the recipient rejects (§8.5 chain) comes back to the sender as its status 3", async () => {
+    const urgent = await alice.call<Answer>("send", { to: bob.deviceId, text: "now!", urgent: true });
+    const [message] = await bob.waitFor("message", (m) => m.message_id === urgent.message_id);
+    expect(message?.urgent).toBe(true);
+    const broken = await alice.call<Answer>("send", {
+      to: bob.deviceId,
+      text: "bad chain",
+      prevHash: "11".repeat(32),
+    });
+    expect(broken.status).toBe(0);
+    const [rejected] = await bob.waitFor("rejected", (m) => m.message_id === broken.message_id);
+    expect(rejected?.reason).toBe("chain: prev_message_hash mismatch");
+    const [receipt] = await alice.waitFor("receipt", (r) => r.ref === broken.message_id);
+    expect([receipt?.status, receipt?.acker, receipt?.signer]).toEqual([3, bob.deviceId, "device"]);
   });
 
   test("presence: pushed to contacts and the user's other devices, not to strangers; directory shows it only to the audience; the offline notice is IKs-signed", async () => {
@@ -169,5 +189,10 @@ describe("the independent client against the compiled server", () => {
     expect(receipts.map((r) => [r.ref, r.status, r.signer])).toEqual(sent.map((ref) => [ref, 1, "device"]));
     await bob.call("close");
     expect((await bob.online(server.port)).queued).toBe(0);
-  }, 30_000);
+    const receiptsSoFar = alice.seen("receipt").length;
+    await alice.call("close");
+    expect((await alice.online(server.port)).queued).toBe(0);
+    await alice.call("timesync");
+    expect(alice.seen("receipt")).toHaveLength(receiptsSoFar);
+  });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { tempDir } from "../helpers/binary.ts";
 import { Agent, type Answer, type AuthResult } from "../helpers/independent-agent.ts";
@@ -10,10 +10,17 @@ import { MessagingServer } from "../helpers/messaging-server.ts";
  * and whether the connection closes (fatal per the §9 table: "pre-auth" codes close only before
  * AUTHENTICATED). 500 (storage failure) cannot be provoked from the wire and is not here.
  */
-const dirs = [tempDir("norc-errors-"), tempDir("norc-errors-closed-"), tempDir("norc-errors-full-")];
+setDefaultTimeout(30_000);
+const dirs = [
+  tempDir("norc-errors-"),
+  tempDir("norc-errors-closed-"),
+  tempDir("norc-errors-full-"),
+  tempDir("norc-errors-approval-"),
+];
 let server: MessagingServer;
 let closedServer: MessagingServer;
 let fullServer: MessagingServer;
+let approvalServer: MessagingServer;
 /** Authenticated first, before the lockout test locks the address out; shut down last (501). */
 let survivor: Agent;
 const agents: Agent[] = [];
@@ -49,7 +56,7 @@ async function refusedRaw(agent: Agent, args: Record<string, unknown>) {
 }
 
 beforeAll(async () => {
-  [server, closedServer, fullServer] = await Promise.all([
+  [server, closedServer, fullServer, approvalServer] = await Promise.all([
     MessagingServer.start(
       dirs[0]?.path as string,
       "[limits]\nregistrations_burst = 100\nmessages_burst = 4\nmessages_per_minute = 6\n",
@@ -59,13 +66,14 @@ beforeAll(async () => {
       dirs[2]?.path as string,
       "[queue]\nmax_frames = 2\nfull_retry_secs = 7\n\n[storage]\nmax_disk_usage_mb = 1\n",
     ),
+    MessagingServer.start(dirs[3]?.path as string, "", "approval"),
   ]);
   survivor = await online("survivor");
 });
 
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.stop()));
-  await Promise.all([server, closedServer, fullServer].map((s) => s?.kill()));
+  await Promise.all([server, closedServer, fullServer, approvalServer].map((s) => s?.kill()));
   for (const dir of dirs) dir.cleanup();
 });
 
@@ -104,13 +112,15 @@ describe("errors after authentication that keep the session open", () => {
     expect(await a.isOpen()).toBe(true);
   });
 
-  test("303: spoofed sender_id, presence for another device, a foreign revoke, an ack naming the wrong sender (the entry stays)", async () => {
+  test("303: spoofed sender_id, presence for another device, a 0x02 for another user, a foreign revoke, an ack naming the wrong sender (the entry stays)", async () => {
     const a = await online("u303a");
     const b = await online("u303b");
     const spoofed = await refused(a, "send", { to: b.deviceId, text: "x", senderId: b.deviceId });
     expect([spoofed.code, spoofed.details.reason]).toEqual([303, "spoofed_id"]);
     const presence = await a.call<{ message_id: string }>("presence", { deviceId: b.deviceId, status: 1 });
     expect((await a.errorFor(presence.message_id)).code).toBe(303);
+    const mismatch0 = await refused(a, "register", { user: "someone else" });
+    expect([mismatch0.code, mismatch0.details.reason]).toEqual([303, "user_mismatch"]);
     const foreign = await refused(a, "revoke", { deviceId: b.deviceId });
     expect([foreign.code, foreign.details.reason]).toEqual([303, "foreign_device"]);
     await b.call("autoack", { on: false });
@@ -186,6 +196,17 @@ describe("fatal errors after authentication", () => {
     await a.closed();
   });
 
+  test("101: a client ack with status 0 (only the server sends it) closes the connection", async () => {
+    const a = await online("f101s");
+    const ack = await a.call<{ message_id: string }>("ack", {
+      ref: randomId(),
+      target: a.deviceId,
+      status: 0,
+    });
+    expect((await a.errorFor(ack.message_id)).code).toBe(101);
+    await a.closed();
+  });
+
   test("101: an undefined enum value (0x30 kind 2) closes the connection", async () => {
     const a = await online("f101b");
     const error = await refusedRaw(a, { type: 0x30, body: "02" });
@@ -250,6 +271,16 @@ describe("errors before authentication (all fatal)", () => {
     const closed = await refused(b, "register", { user: "nobody" });
     expect([closed.code, closed.details.reason]).toEqual([303, "registration_closed"]);
     await b.closed();
+  });
+
+  test("303 reason=pending under the approval policy (its 0x02 got status 4); after `device approve` it authenticates", async () => {
+    const a = await keyed(approvalServer.port);
+    expect((await a.call<Answer>("register", { user: "waits" })).status).toBe(4);
+    const pending = await a.call<AuthResult & { message_id: string }>("auth");
+    expect([pending.error?.code, pending.error?.details.reason]).toEqual([303, "pending"]);
+    await a.closed();
+    expect((await approvalServer.cli("device", "approve", a.deviceId)).exitCode).toBe(0);
+    expect((await a.online(approvalServer.port)).error).toBeUndefined();
   });
 
   test("201: a 0x03 of an unknown device; 200: a bad signature and a device_id that is not BLAKE3(key); 103: auth skew", async () => {

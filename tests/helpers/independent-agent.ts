@@ -149,8 +149,13 @@ export class Agent {
   connection = 0;
 
   /** Handshake with 127.0.0.1:`port` (TOFU); later events of this connection carry `connection`. */
-  async connect(port: number): Promise<{ connection: number; fingerprint: string }> {
-    const made = await this.call<{ connection: number; fingerprint: string }>("connect", { port });
+  async connect(port: number): Promise<{ connection: number; fingerprint?: string; refused?: WireError }> {
+    const made = await this.call<{ connection: number; fingerprint?: string; refused?: WireError }>(
+      "connect",
+      {
+        port,
+      },
+    );
     this.connection = made.connection;
     return made;
   }
