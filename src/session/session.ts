@@ -123,7 +123,7 @@ export class Session implements ConnectionHandler {
   onClose(): void {
     this.timer.clear();
     this.replies.clear();
-    this.leaveAuthenticated("connection closed by the peer");
+    this.leaveAuthenticated("connection_closed");
     if (this.current.kind !== "closing") this.current = { kind: "closing" };
   }
 
