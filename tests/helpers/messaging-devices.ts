@@ -21,9 +21,9 @@ export class Devices {
     return made;
   }
 
-  /** KEYED only: handshake done, nothing else. */
-  async keyed(server: MessagingServer, name = "keyed"): Promise<Agent> {
-    const made = await this.agent(name);
+  /** KEYED only: handshake done, nothing else (`seed`: the device of another agent). */
+  async keyed(server: MessagingServer, name = "keyed", seed?: string): Promise<Agent> {
+    const made = await this.agent(name, seed);
     await made.connect(server.port);
     return made;
   }
