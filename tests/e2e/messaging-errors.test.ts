@@ -150,6 +150,23 @@ describe("fatal errors after authentication", () => {
     await a.closed();
   });
 
+  test.each([
+    ["encrypted_payload below 52 bytes", "send", { payloadBytes: 51 }],
+    ["0x30 with 65 device_ids", "raw", { type: 0x30, body: `010041${"00".repeat(32 * 65)}` }],
+    ["0x30 with no device_ids", "raw", { type: 0x30, body: "010000" }],
+    ["0x30 user_id of 0 bytes", "raw", { type: 0x30, body: "0000000000" }],
+    ["0x30 user_id that is not UTF-8", "raw", { type: 0x30, body: "0000000002c0af" }],
+    ["a presence message of 257 bytes", "presence", { message: "x".repeat(257) }],
+    ["presence status 4", "presence", { status: 4 }],
+    ["revoke reason 9", "revoke", { reason: 9 }],
+  ])("101 (§3 limits): %s closes the connection", async (_name, cmd, args) => {
+    const a = await devices.online(server(), `limits-${randomId().slice(0, 8)}`);
+    const target = cmd === "send" ? { to: a.deviceId } : {};
+    const error = await refusedEvent(a, cmd, { ...args, ...target });
+    expect(error.code).toBe(101);
+    await a.closed();
+  });
+
   test("101: an undefined enum value (0x30 kind 2) closes the connection", async () => {
     const a = await devices.online(server(), "f101b");
     const error = await refusedEvent(a, "raw", { type: 0x30, body: "02" });
