@@ -166,7 +166,7 @@ async function startCompiledServer(): Promise<{ port: number; stop: () => Promis
   const dir = mkdtempSync(join(tmpdir(), "norc-fuzz-"));
   writeFileSync(
     join(dir, "config.toml"),
-    '[tls]\nenabled = false\n[network]\nbind_address = "127.0.0.1"\nport = 0\nmax_connections = 5000\n[limits]\nhandshakes_per_minute = 600000\nhandshakes_burst = 100000\n',
+    '[tls]\nenabled = false\n[network]\nbind_address = "127.0.0.1"\nport = 0\nmax_connections = 5000\n[limits]\nhandshakes_burst = 1000000\nhandshakes_per_minute = 1000000\n',
   );
   const server = startServer(["-c", join(dir, "config.toml")], { cwd: dir });
   const line = await server.waitFor(/listening on 127\.0\.0\.1:\d+/);

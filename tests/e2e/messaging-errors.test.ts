@@ -1,93 +1,36 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { tempDir } from "../helpers/binary.ts";
-import { Agent, type Answer, type AuthResult } from "../helpers/independent-agent.ts";
-import { MessagingServer } from "../helpers/messaging-server.ts";
+import type { Answer, AuthResult } from "../helpers/independent-agent.ts";
+import { Devices, refused, refusedEvent, serverWith } from "../helpers/messaging-devices.ts";
 
 /**
- * Each §9 error code the compiled server can produce after the handshake, provoked on the wire by
- * the independent client: its code, `ref` (the offending frame's message_id), reason or limit,
- * and whether the connection closes (fatal per the §9 table: "pre-auth" codes close only before
- * AUTHENTICATED). 500 (storage failure) cannot be provoked from the wire and is not here.
+ * Each §9 error code the compiled server produces after authentication, provoked on the wire by
+ * the independent client: its code, `ref` (the offending frame's message_id), reason or limit, and
+ * whether the connection closes (fatal per the §9 table: "pre-auth" codes close only before
+ * AUTHENTICATED). 500 (storage failure) cannot be provoked from the wire and is not here. Errors
+ * before authentication: messaging-errors-keyed.test.ts.
  */
 setDefaultTimeout(30_000);
-const dirs = [
-  tempDir("norc-errors-"),
-  tempDir("norc-errors-closed-"),
-  tempDir("norc-errors-full-"),
-  tempDir("norc-errors-approval-"),
-];
-let server: MessagingServer;
-let closedServer: MessagingServer;
-let fullServer: MessagingServer;
-let approvalServer: MessagingServer;
-/** Authenticated first, before the lockout test locks the address out; shut down last (501). */
-let survivor: Agent;
-const agents: Agent[] = [];
+const devices = new Devices();
 const randomId = () => randomBytes(32).toString("hex");
-
-async function keyed(port = server.port, seed?: string): Promise<Agent> {
-  const agent = await Agent.start(`agent${agents.length}`, seed);
-  agents.push(agent);
-  await agent.connect(port);
-  return agent;
-}
-
-/** A registered, authenticated device of `user` on `port`. */
-async function online(user: string, port = server.port): Promise<Agent> {
-  const agent = await keyed(port);
-  expect((await agent.call<Answer>("register", { user })).status).toBe(0);
-  expect((await agent.call<AuthResult>("auth")).error).toBeUndefined();
-  return agent;
-}
-
-/** Sends `cmd`; the error answering it (matched on `ref` = the frame's message_id). */
-async function refused(agent: Agent, cmd: string, args: Record<string, unknown>) {
-  const answer = await agent.call<Answer>(cmd, args);
-  expect(answer.error).toBeDefined();
-  expect(answer.error?.details.ref).toBe(answer.message_id);
-  return answer.error as NonNullable<Answer["error"]>;
-}
-
-/** A frame with no reply: the error event with its ref. */
-async function refusedRaw(agent: Agent, args: Record<string, unknown>) {
-  const sent = await agent.call<{ message_id: string }>("raw", args);
-  return agent.errorFor(sent.message_id);
-}
-
-beforeAll(async () => {
-  [server, closedServer, fullServer, approvalServer] = await Promise.all([
-    MessagingServer.start(
-      dirs[0]?.path as string,
-      "[limits]\nregistrations_burst = 100\nmessages_burst = 4\nmessages_per_minute = 6\n",
-    ),
-    MessagingServer.start(dirs[1]?.path as string, "", "closed"),
-    MessagingServer.start(
-      dirs[2]?.path as string,
-      "[queue]\nmax_frames = 2\nfull_retry_secs = 7\n\n[storage]\nmax_disk_usage_mb = 1\n",
-    ),
-    MessagingServer.start(dirs[3]?.path as string, "", "approval"),
-  ]);
-  survivor = await online("survivor");
-});
-
-afterAll(async () => {
-  await Promise.all(agents.map((a) => a.stop()));
-  await Promise.all([server, closedServer, fullServer, approvalServer].map((s) => s?.kill()));
-  for (const dir of dirs) dir.cleanup();
-});
+const server = serverWith(
+  "[limits]\nregistrations_burst = 100\nmessages_burst = 4\nmessages_per_minute = 6\n",
+);
+const fullServer = serverWith(
+  "[queue]\nmax_frames = 2\nfull_retry_secs = 7\n\n[storage]\nmax_disk_usage_mb = 1\n",
+);
 
 describe("errors after authentication that keep the session open", () => {
   test("102: an unknown frame type (0x40) is refused with its ref; the session goes on", async () => {
-    const a = await online("u102");
-    const error = await refusedRaw(a, { type: 0x40, body: "00" });
+    const a = await devices.online(server(), "u102");
+    const error = await refusedEvent(a, "raw", { type: 0x40, body: "00" });
     expect(error.code).toBe(102);
     expect(await a.isOpen()).toBe(true);
   });
 
   test("103: a stale 0x10 timestamp (reason clock_skew) and a message_id that belongs to another sender", async () => {
-    const a = await online("u103a");
-    const b = await online("u103b");
+    const a = await devices.online(server(), "u103a");
+    const b = await devices.online(server(), "u103b");
     const stale = await refused(a, "send", { to: b.deviceId, text: "old", timestampOffsetMs: -301_000 });
     expect([stale.code, stale.details.reason]).toEqual([103, "clock_skew"]);
     const mine = await a.call<Answer>("send", { to: b.deviceId, text: "mine" });
@@ -99,22 +42,22 @@ describe("errors after authentication that keep the session open", () => {
   });
 
   test("200: a 0x10 whose signature does not verify", async () => {
-    const a = await online("u200");
+    const a = await devices.online(server(), "u200");
     const error = await refused(a, "send", { to: a.deviceId, text: "x", badSignature: true });
     expect([error.code, error.details.reason]).toEqual([200, "signature"]);
     expect(await a.isOpen()).toBe(true);
   });
 
   test("201: a 0x05 for an unknown device", async () => {
-    const a = await online("u201");
+    const a = await devices.online(server(), "u201");
     const error = await refused(a, "revoke", { deviceId: randomId() });
     expect(error.code).toBe(201);
     expect(await a.isOpen()).toBe(true);
   });
 
   test("303: spoofed sender_id, presence for another device, a 0x02 for another user, a foreign revoke, an ack naming the wrong sender (the entry stays)", async () => {
-    const a = await online("u303a");
-    const b = await online("u303b");
+    const a = await devices.online(server(), "u303a");
+    const b = await devices.online(server(), "u303b");
     const spoofed = await refused(a, "send", { to: b.deviceId, text: "x", senderId: b.deviceId });
     expect([spoofed.code, spoofed.details.reason]).toEqual([303, "spoofed_id"]);
     const presence = await a.call<{ message_id: string }>("presence", { deviceId: b.deviceId, status: 1 });
@@ -137,7 +80,7 @@ describe("errors after authentication that keep the session open", () => {
   });
 
   test("400: a 0x10 to an unknown device (reason unknown) and an ack for an unknown target", async () => {
-    const a = await online("u400");
+    const a = await devices.online(server(), "u400");
     const error = await refused(a, "send", { to: randomId(), payloadBytes: 1024 });
     expect([error.code, error.details.reason]).toEqual([400, "unknown"]);
     const ack = await a.call<{ message_id: string }>("ack", { ref: randomId(), target: randomId() });
@@ -147,8 +90,8 @@ describe("errors after authentication that keep the session open", () => {
   });
 
   test("402: an encrypted_payload over max_payload (4 194 304 bytes) inside a frame under max_frame", async () => {
-    const a = await online("u402");
-    const b = await online("u402b");
+    const a = await devices.online(server(), "u402");
+    const b = await devices.online(server(), "u402b");
     const error = await refused(a, "send", { to: b.deviceId, payloadBytes: 4_194_305 });
     expect(error.code).toBe(402);
     expect(await a.isOpen()).toBe(true);
@@ -157,8 +100,8 @@ describe("errors after authentication that keep the session open", () => {
   });
 
   test("502 limit=messages: past the burst a 0x10 is refused with retry_after, and costs no token", async () => {
-    const a = await online("u502");
-    const b = await online("u502b");
+    const a = await devices.online(server(), "u502");
+    const b = await devices.online(server(), "u502b");
     for (let i = 0; i < 4; i++) {
       expect((await a.call<Answer>("send", { to: b.deviceId, text: `m${i}` })).status).toBe(0);
     }
@@ -170,15 +113,15 @@ describe("errors after authentication that keep the session open", () => {
   });
 
   test("502 limit=queue (retry_after = full_retry_secs) and limit=disk (storage.max_disk_usage_mb)", async () => {
-    const a = await online("full-a", fullServer.port);
-    const b = await online("full-b", fullServer.port);
+    const a = await devices.online(fullServer(), "full-a");
+    const b = await devices.online(fullServer(), "full-b");
     await b.call("close");
     for (const text of ["one", "two"]) {
       expect((await a.call<Answer>("send", { to: b.deviceId, text })).status).toBe(0);
     }
     const full = await refused(a, "send", { to: b.deviceId, text: "three" });
     expect([full.code, full.details.limit, full.retry_after]).toEqual([502, "queue", 7]);
-    const c = await online("full-c", fullServer.port);
+    const c = await devices.online(fullServer(), "full-c");
     await c.call("close");
     expect((await a.call<Answer>("send", { to: c.deviceId, payloadBytes: 1_100_000 })).status).toBe(0);
     const disk = await refused(a, "send", { to: c.deviceId, text: "no room" });
@@ -190,14 +133,14 @@ describe("errors after authentication that keep the session open", () => {
 
 describe("fatal errors after authentication", () => {
   test("101: a 0x03 after authentication (reason state) closes the connection", async () => {
-    const a = await online("f101a");
-    const error = await refusedRaw(a, { type: 0x03, body: "00".repeat(128) });
+    const a = await devices.online(server(), "f101a");
+    const error = await refusedEvent(a, "raw", { type: 0x03, body: "00".repeat(128) });
     expect([error.code, error.details.reason]).toEqual([101, "state"]);
     await a.closed();
   });
 
   test("101: a client ack with status 0 (only the server sends it) closes the connection", async () => {
-    const a = await online("f101s");
+    const a = await devices.online(server(), "f101s");
     const ack = await a.call<{ message_id: string }>("ack", {
       ref: randomId(),
       target: a.deviceId,
@@ -207,22 +150,39 @@ describe("fatal errors after authentication", () => {
     await a.closed();
   });
 
+  test.each([
+    ["encrypted_payload below 52 bytes", "send", { payloadBytes: 51 }],
+    ["0x30 with 65 device_ids", "raw", { type: 0x30, body: `010041${"00".repeat(32 * 65)}` }],
+    ["0x30 with no device_ids", "raw", { type: 0x30, body: "010000" }],
+    ["0x30 user_id of 0 bytes", "raw", { type: 0x30, body: "0000000000" }],
+    ["0x30 user_id that is not UTF-8", "raw", { type: 0x30, body: "0000000002c0af" }],
+    ["a presence message of 257 bytes", "presence", { message: "x".repeat(257) }],
+    ["presence status 4", "presence", { status: 4 }],
+    ["revoke reason 9", "revoke", { reason: 9 }],
+  ])("101 (§3 limits): %s closes the connection", async (_name, cmd, args) => {
+    const a = await devices.online(server(), `limits-${randomId().slice(0, 8)}`);
+    const target = cmd === "send" ? { to: a.deviceId } : {};
+    const error = await refusedEvent(a, cmd, { ...args, ...target });
+    expect(error.code).toBe(101);
+    await a.closed();
+  });
+
   test("101: an undefined enum value (0x30 kind 2) closes the connection", async () => {
-    const a = await online("f101b");
-    const error = await refusedRaw(a, { type: 0x30, body: "02" });
+    const a = await devices.online(server(), "f101b");
+    const error = await refusedEvent(a, "raw", { type: 0x30, body: "02" });
     expect(error.code).toBe(101);
     await a.closed();
   });
 
   test("101: a plaintext frame (flags bit 0 clear) after the handshake closes the connection", async () => {
-    const a = await online("f101c");
-    const error = await refusedRaw(a, { type: 0x33, body: "", plaintext: true });
+    const a = await devices.online(server(), "f101c");
+    const error = await refusedEvent(a, "raw", { type: 0x33, body: "", plaintext: true });
     expect(error.code).toBe(101);
     await a.closed();
   });
 
   test("402: a frame longer than max_frame is refused from its header and closes the connection", async () => {
-    const a = await online("f402");
+    const a = await devices.online(server(), "f402");
     const head = Buffer.alloc(48);
     head.set([1, 1, 0x10, 1]);
     head.writeUInt32BE(4_198_401, 4);
@@ -233,26 +193,26 @@ describe("fatal errors after authentication", () => {
   });
 
   test("202: a device that revoked itself gets status 0, then 202 and the close; it cannot authenticate or register again", async () => {
-    const a = await online("f202");
+    const a = await devices.online(server(), "f202");
     const revoked = await a.call<Answer>("revoke", {});
     expect(revoked.status).toBe(0);
     const [error] = await a.waitFor("error", (e) => e.code === 202);
     expect(error?.details).toMatchObject({ reason: "revoked" });
     await a.closed();
-    await a.connect(server.port);
+    await a.connect(server().port);
     const auth = await a.call<AuthResult & { message_id: string }>("auth");
     expect([auth.error?.code, auth.error?.details.ref]).toEqual([202, auth.message_id]);
     await a.closed();
-    await a.connect(server.port);
+    await a.connect(server().port);
     const again = await refused(a, "register", { user: "f202" });
     expect(again.code).toBe(202);
     await a.closed();
   });
 
   test("203: a second authentication of the device supersedes the first session (203 superseded, closed)", async () => {
-    const first = await online("f203");
+    const first = await devices.online(server(), "f203");
     const { seed } = await first.call<{ seed: string }>("identity");
-    const second = await keyed(server.port, seed);
+    const second = await devices.keyed(server(), "again", seed);
     expect((await second.call<AuthResult>("auth")).error).toBeUndefined();
     const [error] = await first.waitFor("error", (e) => e.code === 203);
     expect(error?.details).toMatchObject({ reason: "superseded" });
@@ -261,84 +221,9 @@ describe("fatal errors after authentication", () => {
   });
 });
 
-describe("errors before authentication (all fatal)", () => {
-  test("303: a 0x10 in KEYED; 303 registration_closed under the closed policy", async () => {
-    const a = await keyed();
-    const early = await refused(a, "send", { to: randomId(), payloadBytes: 64 });
-    expect(early.code).toBe(303);
-    await a.closed();
-    const b = await keyed(closedServer.port);
-    const closed = await refused(b, "register", { user: "nobody" });
-    expect([closed.code, closed.details.reason]).toEqual([303, "registration_closed"]);
-    await b.closed();
-  });
-
-  test("303 reason=pending under the approval policy (its 0x02 got status 4); after `device approve` it authenticates", async () => {
-    const a = await keyed(approvalServer.port);
-    expect((await a.call<Answer>("register", { user: "waits" })).status).toBe(4);
-    const pending = await a.call<AuthResult & { message_id: string }>("auth");
-    expect([pending.error?.code, pending.error?.details.reason]).toEqual([303, "pending"]);
-    await a.closed();
-    expect((await approvalServer.cli("device", "approve", a.deviceId)).exitCode).toBe(0);
-    expect((await a.online(approvalServer.port)).error).toBeUndefined();
-  });
-
-  test("201: a 0x03 of an unknown device; 200: a bad signature and a device_id that is not BLAKE3(key); 103: auth skew", async () => {
-    const unknown = await keyed();
-    const notRegistered = await unknown.call<AuthResult & { message_id: string }>("auth");
-    expect([notRegistered.error?.code, notRegistered.error?.details.ref]).toEqual([
-      201,
-      notRegistered.message_id,
-    ]);
-    await unknown.closed();
-    const a = await keyed();
-    expect((await a.call<Answer>("register", { user: "pre" })).status).toBe(0);
-    const badSignature = await a.call<AuthResult>("auth", { badSignature: true });
-    expect(badSignature.error?.code).toBe(200);
-    await a.closed();
-    await a.connect(server.port);
-    const wrongId = await a.call<AuthResult>("auth", { deviceId: randomId() });
-    expect(wrongId.error?.code).toBe(200);
-    await a.closed();
-    await a.connect(server.port);
-    const skewed = await a.call<AuthResult>("auth", { timestampOffsetMs: -6_000 });
-    expect(skewed.error?.code).toBe(103);
-    await a.closed();
-  });
-
-  test("402: a KEYED frame above preauth_max_frame (16 384 bytes)", async () => {
-    const a = await keyed();
-    const head = Buffer.alloc(48);
-    head.set([1, 1, 0x02, 1]);
-    head.writeUInt32BE(16_385, 4);
-    await a.call("raw", { bytes: head.toString("hex") });
-    await a.waitFor("error", (e) => e.code === 402);
-    await a.closed();
-  });
-
-  test("502: five failed authentications lock the device and the address out (retry_after = the lockout left)", async () => {
-    const a = await Agent.start("locked");
-    agents.push(a);
-    const added = await closedServer.cli("device", "add", "--public-key", a.publicKey, "--user", "locked");
-    expect(added.exitCode).toBe(0);
-    for (let i = 0; i < 5; i++) {
-      await a.connect(closedServer.port);
-      expect((await a.call<AuthResult>("auth", { badSignature: true })).error?.code).toBe(200);
-      await a.closed();
-    }
-    await a.connect(closedServer.port);
-    const locked = await a.call<AuthResult & { message_id: string }>("auth");
-    expect(locked.error?.code).toBe(502);
-    expect(locked.error?.details.ref).toBe(locked.message_id);
-    expect(locked.error?.retry_after).toBeGreaterThan(290);
-    expect(locked.error?.retry_after).toBeLessThanOrEqual(300);
-    await a.closed();
-  });
-});
-
 test("501: a graceful shutdown sends each session 501 with retry_after, then closes", async () => {
-  expect(await survivor.isOpen()).toBe(true);
-  await server.stop("SIGTERM");
+  const survivor = await devices.online(server(), "survivor");
+  await server().stop("SIGTERM");
   const [error] = await survivor.waitFor("error", (e) => e.code === 501);
   expect(error?.retry_after).toBeGreaterThanOrEqual(1);
   await survivor.closed();
