@@ -16,10 +16,10 @@ import { storeMetrics } from "./store-metrics.ts";
 import { type StoreStatus, storeStatus } from "./store-status.ts";
 import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
 
+import { type WorkerAdmin, workerAdmin } from "./worker-admin.ts";
+
 /** How old the store figures on /metrics may be. */
 const STORE_METRICS_MAX_AGE_MS = 5_000;
-
-import { type WorkerAdmin, workerAdmin } from "./worker-admin.ts";
 
 /** What the parts take from the worker's options. */
 export interface WorkerPartOptions {
