@@ -15,7 +15,6 @@ import { RelayMetrics } from "./relay-metrics.ts";
 import { storeMetrics } from "./store-metrics.ts";
 import { type StoreStatus, storeStatus } from "./store-status.ts";
 import { IN_FLIGHT_WORK_MS } from "./timeouts.ts";
-
 import { type WorkerAdmin, workerAdmin } from "./worker-admin.ts";
 
 /** How old the store figures on /metrics may be. */
