@@ -1,6 +1,11 @@
 import type { Socket } from "bun";
 import type { Logger } from "../log/logger.ts";
-import type { ConnectionContext, ConnectionHandler, SessionFactory } from "../session/transport.ts";
+import type {
+  ConnectionContext,
+  ConnectionHandler,
+  OutboundLimits,
+  SessionFactory,
+} from "../session/transport.ts";
 import type { ServerStats } from "./server-stats.ts";
 
 /** What Bun keeps on each socket: its Connection once admitted. */
@@ -8,8 +13,14 @@ export interface SocketData {
   connection?: Connection;
 }
 
-/** Unsent bytes above this close the connection: a peer that does not read cannot grow memory. */
+/** Unsent bytes above this close the connection (unless its session sets other limits): a peer that does not read cannot grow memory. */
 export const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
+
+const NO_SESSION_LIMITS: OutboundLimits = {
+  maxBytes: MAX_UNSENT_BYTES,
+  maxFrames: Number.POSITIVE_INFINITY,
+  stallMs: Number.POSITIVE_INFINITY,
+};
 
 /**
  * One accepted connection: the ConnectionContext given to its handler. Sends are queued and
@@ -24,6 +35,11 @@ export class Connection implements ConnectionContext {
   private flushScheduled = false;
   private closing = false;
   closed = false;
+  private limits: () => OutboundLimits = () => NO_SESSION_LIMITS;
+  /** Lengths of the frames not fully written yet (queued or unsent), oldest first; bytes of the first already out. */
+  private frameLengths: number[] = [];
+  private headWritten = 0;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly socket: Socket<SocketData>,
@@ -58,6 +74,7 @@ export class Connection implements ConnectionContext {
   send(bytes: Uint8Array): void {
     if (this.closed || bytes.length === 0) return;
     this.queue.push(bytes);
+    this.frameLengths.push(bytes.length);
     if (!this.inEvent && !this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());
@@ -68,6 +85,15 @@ export class Connection implements ConnectionContext {
     let queued = this.unsent?.length ?? 0;
     for (const bytes of this.queue) queued += bytes.length;
     return queued;
+  }
+
+  /** Frames not fully written yet. */
+  bufferedFrames(): number {
+    return this.frameLengths.length;
+  }
+
+  limitOutbound(limits: () => OutboundLimits): void {
+    this.limits = limits;
   }
 
   pauseReading(): void {
@@ -90,6 +116,7 @@ export class Connection implements ConnectionContext {
   terminate(): void {
     if (this.closed) return;
     this.closing = true;
+    this.clearStall();
     this.socket.terminate();
   }
 
@@ -122,6 +149,8 @@ export class Connection implements ConnectionContext {
     this.closed = true;
     this.queue = [];
     this.unsent = undefined;
+    this.frameLengths = [];
+    this.clearStall();
     this.runEvent(() => this.handler?.onClose());
   }
 
@@ -154,17 +183,63 @@ export class Connection implements ConnectionContext {
   private write(bytes: Uint8Array): void {
     const written = Math.max(0, this.socket.write(bytes));
     this.stats.bytesOut += written;
+    this.written(written);
     if (written < bytes.length) {
       this.unsent = bytes.slice(written);
       this.checkUnsent();
+    } else {
+      this.clearStall();
     }
   }
 
+  /** `count` bytes went out: frames fully written leave the count; the stall clock restarts. */
+  private written(count: number): void {
+    if (count === 0) return;
+    let left = count;
+    while (left > 0 && this.frameLengths.length > 0) {
+      const rest = (this.frameLengths[0] as number) - this.headWritten;
+      if (left < rest) {
+        this.headWritten += left;
+        return;
+      }
+      left -= rest;
+      this.frameLengths.shift();
+      this.headWritten = 0;
+    }
+    this.clearStall();
+  }
+
+  /** §7.3 slow consumer: too many bytes or frames unsent closes at once; otherwise the stall clock runs. */
   private checkUnsent(): void {
-    if ((this.unsent?.length ?? 0) <= MAX_UNSENT_BYTES) return;
-    this.log.warn(
-      `closing connection from ${this.peer}: more than ${MAX_UNSENT_BYTES} bytes unsent (the peer does not read)`,
-    );
+    const limits = this.limits();
+    const bytes = this.unsent?.length ?? 0;
+    const frames = this.frameLengths.length;
+    if (bytes > limits.maxBytes || frames > limits.maxFrames) {
+      const what =
+        bytes > limits.maxBytes
+          ? `more than ${limits.maxBytes} bytes`
+          : `more than ${limits.maxFrames} frames`;
+      this.closeSlow(`${what} unsent (the peer does not read)`);
+      return;
+    }
+    if (this.stallTimer === undefined && Number.isFinite(limits.stallMs)) {
+      this.stallTimer = setTimeout(
+        () => this.closeSlow(`nothing could be written for ${limits.stallMs} ms`),
+        limits.stallMs,
+      );
+      this.stallTimer.unref?.();
+    }
+  }
+
+  private closeSlow(why: string): void {
+    this.stallTimer = undefined;
+    if (this.closed) return;
+    this.log.warn(`closing connection from ${this.peer}: ${why}`);
     this.terminate();
+  }
+
+  private clearStall(): void {
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
   }
 }

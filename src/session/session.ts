@@ -75,6 +75,10 @@ export class Session implements ConnectionHandler {
     this.address = peerAddress(connection.peer);
     this.timeSync = newTimeSyncBucket(settings.limits, this.now());
     this.timer.arm(this.timeouts.helloMs);
+    connection.limitOutbound(() => {
+      const { outboundMaxBytes, outboundMaxFrames, writeStallTimeoutMs } = deps.relay.settings;
+      return { maxBytes: outboundMaxBytes, maxFrames: outboundMaxFrames, stallMs: writeStallTimeoutMs };
+    });
   }
 
   /** The §7.1 state's name. */
@@ -112,7 +116,7 @@ export class Session implements ConnectionHandler {
   onClose(): void {
     this.timer.clear();
     this.replies.clear();
-    this.leaveAuthenticated("connection closed by the peer");
+    this.leaveAuthenticated("connection closed");
     if (this.current.kind !== "closing") this.current = { kind: "closing" };
   }
 

@@ -21,10 +21,22 @@ export interface ConnectionContext {
   resumeReading(): void;
   /** Flush what is queued, then close the connection. */
   close(reason: string): void;
+  /**
+   * The §7.3 slow-consumer bounds, read at each check (so a reload applies): the connection is
+   * closed without a word once its unwritten data exceeds them or nothing could be written for `stallMs`.
+   */
+  limitOutbound(limits: () => OutboundLimits): void;
   /** The process logger. */
   readonly log: Logger;
   /** Where protocol events are counted (/metrics); absent = not counted. */
   readonly events?: SessionEvents;
+}
+
+/** §7.3: outbound_max_bytes, outbound_max_frames and write_stall_timeout of one connection. */
+export interface OutboundLimits {
+  maxBytes: number;
+  maxFrames: number;
+  stallMs: number;
 }
 
 /** Protocol events the transport counts for /metrics: NCP-1 handshakes and error frames sent. */

@@ -39,6 +39,7 @@ export function listenNcp(
       socket.write(bytes);
     },
     bufferedBytes: () => 0,
+    limitOutbound: () => {},
     pauseReading: () => socket.pause(),
     resumeReading: () => socket.resume(),
     close: () => {

@@ -71,6 +71,7 @@ export class SessionHarness {
       tlsVersion: () => undefined,
       send: (bytes) => this.sent.push(bytes),
       bufferedBytes: () => this.buffered,
+      limitOutbound: () => {},
       pauseReading: () => {
         this.pauses++;
       },

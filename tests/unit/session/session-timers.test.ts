@@ -18,6 +18,7 @@ function fakeContext() {
     tlsVersion: () => undefined,
     send: (bytes) => sent.push(bytes),
     bufferedBytes: () => 0,
+    limitOutbound: () => {},
     pauseReading: noop,
     resumeReading: noop,
     close: (reason) => closed.push(reason),
