@@ -78,6 +78,32 @@ describe("delivery window ([queue] delivery_window = 2) and a live reload of [li
   });
 });
 
+describe("slow consumer ([queue] outbound_high_water_bytes = 1, outbound_max_bytes = 2)", () => {
+  // Pushes stop at the first unwritten byte, and any partial write is over the limit: the close
+  // comes as soon as the kernel's buffers toward the paused reader are full.
+  const server = serverWith(
+    "[queue]\noutbound_high_water_bytes = 1\noutbound_max_bytes = 2\n\n[limits]\nmessages_burst = 100\n",
+  );
+
+  test("a recipient that stops reading is closed without an error frame; its queue keeps every entry", async () => {
+    const a = await devices.online(server(), "slow-a");
+    const b = await devices.online(server(), "slow-b");
+    await b.call("pause");
+    const ids: string[] = [];
+    for (let i = 0; i < 24; i++) ids.push(await sent(a, b, `${i}:${"z".repeat(1_000_000)}`));
+    await server().process?.waitFor(
+      /closing connection from .*: \d+ bytes unsent in \d+ frames, over queue\.outbound_max_bytes/,
+    );
+    await b.call("resume");
+    await b.closed();
+    expect(b.seen("error")).toEqual([]);
+    await b.online(server().port);
+    const arrived = () => new Set([...b.seen("message"), ...b.seen("duplicate")].map((m) => m.message_id));
+    await b.waitFor("acked", () => arrived().size === ids.length, 1, 30_000);
+    expect([...arrived()].sort()).toEqual([...ids].sort());
+  });
+});
+
 describe("quota ([storage] max_disk_usage_mb = 1)", () => {
   const server = serverWith("[storage]\nmax_disk_usage_mb = 1\n");
 
