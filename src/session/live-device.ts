@@ -6,6 +6,7 @@ import type { Relay } from "../relay/relay.ts";
 import type { LiveSession } from "../relay/router.ts";
 import type { SessionLog } from "./session-log.ts";
 import { SessionTimer } from "./session-timer.ts";
+import type { ConnectionContext } from "./transport.ts";
 
 /** What an authenticated session does to its connection. */
 export interface LiveDeviceIo {
@@ -177,4 +178,24 @@ function closeMessage(code: number): string {
   if (code === ErrorCode.deviceRevoked) return "this device is revoked";
   if (code === ErrorCode.sessionExpired) return "a newer session of this device took over";
   return "this device is suspended by the operator";
+}
+
+/** The io of a LiveDevice over a connection whose records are sealed with `keys`. */
+export function connectionIo(
+  connection: ConnectionContext,
+  keys: { tx: { seal(inner: Uint8Array): Uint8Array }; algset: string },
+  end: (error: ProtocolError) => void,
+  sessions: SessionLog | undefined,
+): LiveDeviceIo {
+  return {
+    sendInner: (frame) => connection.send(keys.tx.seal(frame)),
+    bufferedBytes: () => connection.bufferedBytes(),
+    bufferedFrames: () => connection.bufferedFrames?.() ?? 0,
+    end,
+    warn: (message) => connection.log.warn(`${message} (peer ${connection.peer})`),
+    log:
+      sessions === undefined
+        ? undefined
+        : { sessions, logger: connection.log, algset: keys.algset, peer: connection.peer },
+  };
 }

@@ -20,7 +20,7 @@ import { acceptHello } from "./accept-hello.ts";
 import type { FrameContext, ReplyValue } from "./handlers/frame-context.ts";
 import { handleFrame } from "./handlers/keyed.ts";
 import { InboundFrames } from "./inbound-frames.ts";
-import { LiveDevice } from "./live-device.ts";
+import { connectionIo, LiveDevice } from "./live-device.ts";
 import { isFatalAfterAuth, protocolErrorOf } from "./relay-errors.ts";
 import { type ReplyOutcome, ReplyQueue } from "./reply-queue.ts";
 import { countError, errorFrameOf } from "./session-errors.ts";
@@ -205,26 +205,9 @@ export class Session implements ConnectionHandler {
     if (this.current.kind !== "keyed") return;
     const keys = this.current.keys;
     this.timer.clear();
-    const live = new LiveDevice(
-      this.deps.relay,
-      outcome,
-      {
-        sendInner: (frame) => this.connection.send(keys.tx.seal(frame)),
-        bufferedBytes: () => this.connection.bufferedBytes(),
-        bufferedFrames: () => this.connection.bufferedFrames?.() ?? 0,
-        end: (error) => this.fail(error),
-        warn: (message) => this.connection.log.warn(`${message} (peer ${this.connection.peer})`),
-        log: this.sessionLog(keys),
-      },
-      this.now,
-    );
+    const io = connectionIo(this.connection, keys, (error) => this.fail(error), this.deps.sessions);
+    const live = new LiveDevice(this.deps.relay, outcome, io, this.now);
     this.current = { kind: "authenticated", keys, live };
-  }
-
-  private sessionLog(keys: SessionKeys) {
-    const sessions = this.deps.sessions;
-    if (sessions === undefined) return undefined;
-    return { sessions, logger: this.connection.log, algset: keys.algset, peer: this.connection.peer };
   }
 
   /** A frame failed at once: answered after the replies before it. */
