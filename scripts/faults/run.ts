@@ -1,0 +1,20 @@
+/**
+ * `bun run faults`: the short version of every fault scenario written so far, against the compiled
+ * binary (run `bun run build` first). Exits non-zero when a scenario's "must show" is not met.
+ * The long versions run on their own (see each script's header).
+ */
+import { resolve } from "node:path";
+
+const SHORT: Array<{ name: string; args: string[] }> = [
+  { name: "config fuzz", args: [resolve(import.meta.dir, "config-fuzz.ts"), "40", "11"] },
+];
+
+let failed = 0;
+for (const scenario of SHORT) {
+  const child = Bun.spawn([process.execPath, ...scenario.args], { stdout: "inherit", stderr: "inherit" });
+  const code = await child.exited;
+  if (code !== 0) failed++;
+  console.log(`faults: ${scenario.name}: ${code === 0 ? "met" : `NOT met (exit ${code})`}`);
+}
+console.log(`faults: ${SHORT.length - failed} of ${SHORT.length} scenarios met`);
+process.exit(failed === 0 ? 0 : 1);
