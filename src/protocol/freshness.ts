@@ -1,8 +1,7 @@
 import { ErrorCode, ProtocolError } from "./protocol-error.ts";
 
-/** Freshness window of client-signed frames (§6.1), and the 0x03 clock-skew bound (§6.3). */
+/** Freshness window of client-signed frames (§6.1). */
 export const FRESHNESS_WINDOW_MS = 300_000;
-export const AUTH_MAX_SKEW_MS = 5_000;
 
 /** 103 reason=clock_skew when |now − timestamp| exceeds the window (`freshness_window` 300 s by default, §6.1). */
 export function checkFreshness(timestampMs: bigint, nowMs: number, windowMs = FRESHNESS_WINDOW_MS): void {
