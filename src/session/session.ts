@@ -18,7 +18,7 @@ import type { TokenBucket } from "../relay/token-bucket.ts";
 import { peerAddress } from "../util/host-port.ts";
 import { acceptHello } from "./accept-hello.ts";
 import type { FrameContext, ReplyValue } from "./handlers/frame-context.ts";
-import { handleFrame } from "./handlers/keyed.ts";
+import { handleFrame } from "./handlers/handle-frame.ts";
 import { InboundFrames } from "./inbound-frames.ts";
 import { connectionIo, LiveDevice } from "./live-device.ts";
 import { isFatalAfterAuth, protocolErrorOf } from "./relay-errors.ts";
