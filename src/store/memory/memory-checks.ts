@@ -39,6 +39,10 @@ function checkGuard(
     case "diskQuota":
       if (!quota.isFull(state.usedBytes)) return undefined;
       return { status: "disk_full", usedBytes: state.usedBytes, limitBytes: quota.limitBytes ?? 0 };
+    case "leaseEpoch": {
+      const epoch = state.leases.get(guard.device)?.epoch ?? 0;
+      return epoch === guard.epoch ? undefined : { status: "stale_lease", device: guard.device, epoch };
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { contactMoves } from "../ports.ts";
 import type { DeviceRecord, Id, PresenceRecord, QueueEntry, QueueStats, SeenRecord } from "../records.ts";
 import type { Write } from "../work.ts";
 import { idKey } from "./id-key.ts";
+import { MemoryLeases } from "./memory-leases.ts";
 
 /** Bytes counted for each record besides its frame, so the quota also sees seen records and pairs. */
 export const RECORD_OVERHEAD_BYTES = 128;
@@ -21,6 +22,8 @@ export class MemoryState {
   /** device -> peer -> last time, both directions of every pair. */
   readonly contacts = new Map<string, Map<string, { peer: Id; lastAtMs: number }>>();
   readonly presence = new Map<string, PresenceRecord>();
+  /** Session leases and instance heartbeats (cluster-ports.ts). */
+  readonly leases = new MemoryLeases();
   usedBytes = 0;
   private lastSeq = 0;
 

@@ -1,3 +1,4 @@
+import type { HintBus, InstanceRecord, Lease, LeaseStore, LockoutStore } from "../cluster-ports.ts";
 import { copyDevice, copyEntry, copyPresence, copySeen } from "../copy-records.ts";
 import { CONTACT_RESOLUTION_MS, type Store, type StoreOptions } from "../ports.ts";
 import { QuotaTracker } from "../quota-tracker.ts";
@@ -15,18 +16,24 @@ import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
 import { idKey, sameId } from "./id-key.ts";
 import { invalidWriteOf, isQueued, refusalOf } from "./memory-checks.ts";
+import { MemoryHintBus } from "./memory-hint-bus.ts";
+import { type LockoutLimits, MemoryLockout } from "./memory-lockout.ts";
 import { MemoryState, RECORD_OVERHEAD_BYTES } from "./memory-state.ts";
 
 /**
  * The store in process memory: same contract as the durable stores, nothing survives close().
  * For tests and for running without a data directory. Every call applies at once, in call order.
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, LeaseStore, LockoutStore {
+  /** Hints within this process (one node; in-process cluster tests share one bus by passing it). */
+  readonly hints: HintBus;
   private readonly state: MemoryState;
+  private readonly lockout = new MemoryLockout();
   private readonly quota: QuotaTracker;
   private closed = false;
 
-  constructor(options: StoreOptions = {}) {
+  constructor(options: StoreOptions & { hints?: HintBus } = {}) {
+    this.hints = options.hints ?? new MemoryHintBus();
     this.state = new MemoryState(options.contactResolutionMs ?? CONTACT_RESOLUTION_MS);
     this.quota = new QuotaTracker(options);
   }
@@ -167,6 +174,54 @@ export class MemoryStore implements Store {
     for (const entry of purged) state.deleteEntry(id, entry.seq);
     this.quota.update(state.usedBytes);
     return { status: "revoked", purged };
+  }
+
+  async takeLease(device: Id, instance: string, nowMs: number): Promise<{ lease: Lease; previous?: Lease }> {
+    return this.open().leases.take(device, instance, nowMs);
+  }
+
+  async getLease(device: Id): Promise<Lease | undefined> {
+    return this.open().leases.get(device);
+  }
+
+  async releaseLease(device: Id, epoch: number): Promise<boolean> {
+    return this.open().leases.release(device, epoch);
+  }
+
+  async fencedPage(
+    recipient: Id,
+    epoch: number,
+    afterSeq: number,
+    limit: number,
+  ): Promise<QueueEntry[] | "stale"> {
+    if (!this.open().leases.holds(recipient, epoch)) return "stale";
+    return this.mailboxPage(recipient, afterSeq, limit);
+  }
+
+  async heartbeat(instance: string, nowMs: number): Promise<void> {
+    this.open().leases.heartbeat(instance, nowMs);
+  }
+
+  async clearLeases(instance: string): Promise<number> {
+    return this.open().leases.clear(instance);
+  }
+
+  async expireInstances(beforeMs: number): Promise<number> {
+    return this.open().leases.expire(beforeMs);
+  }
+
+  async instances(): Promise<InstanceRecord[]> {
+    return this.open().leases.instances();
+  }
+
+  async recordAuthFailure(keys: readonly string[], nowMs: number, limits: LockoutLimits): Promise<void> {
+    this.open();
+    this.lockout.record(keys, nowMs, limits);
+  }
+
+  async lockedUntilMs(keys: readonly string[], nowMs: number): Promise<number> {
+    this.open();
+    return this.lockout.lockedUntilMs(keys, nowMs);
   }
 
   async close(): Promise<void> {

@@ -21,6 +21,8 @@ export interface WorkContext {
   contactResolutionMs: number;
   /** storage.compression_enabled: try zstd per stored frame (kept where it saves >= 10 %). */
   compressFrames: boolean;
+  /** The epoch of the device's session lease held now (0: none), for the leaseEpoch guard. */
+  leaseEpochOf: (device: Uint8Array) => number;
 }
 
 /**
@@ -73,6 +75,10 @@ function checkGuard(context: WorkContext, guard: Guard, writes: Write[]): Commit
       const usedBytes = context.usedBytes();
       if (!context.quota.isFull(usedBytes)) return undefined;
       return { status: "disk_full", usedBytes, limitBytes: context.quota.limitBytes ?? 0 };
+    }
+    case "leaseEpoch": {
+      const epoch = context.leaseEpochOf(guard.device);
+      return epoch === guard.epoch ? undefined : { status: "stale_lease", device: guard.device, epoch };
     }
   }
 }

@@ -71,6 +71,31 @@ CREATE TABLE store_meta (
 ALTER TABLE entries ADD COLUMN frame_zstd INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- The cluster ports (store/cluster-ports.ts) on one node: session leases with epochs (a released
+-- lease keeps its row, instance NULL, so epochs never repeat), instance heartbeats, §6.3 lockout.
+CREATE TABLE leases (
+  device BLOB PRIMARY KEY,
+  instance TEXT,
+  epoch INTEGER NOT NULL,
+  taken_at_ms INTEGER NOT NULL
+);
+CREATE TABLE instances (
+  name TEXT PRIMARY KEY,
+  started_at_ms INTEGER NOT NULL,
+  heartbeat_at_ms INTEGER NOT NULL
+);
+CREATE TABLE auth_lockout (
+  key TEXT PRIMARY KEY,
+  failures_ms TEXT NOT NULL,
+  locked_until_ms INTEGER NOT NULL,
+  stale_at_ms INTEGER NOT NULL
+);
+CREATE INDEX auth_lockout_by_staleness ON auth_lockout (stale_at_ms);
+`,
+  },
 ];
 
 /** The newest schema version this binary knows. */

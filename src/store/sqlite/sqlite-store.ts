@@ -1,4 +1,6 @@
 import type { Database } from "bun:sqlite";
+import type { HintBus, InstanceRecord, Lease, LeaseStore, LockoutStore } from "../cluster-ports.ts";
+import { MemoryHintBus } from "../memory/memory-hint-bus.ts";
 import { CONTACT_RESOLUTION_MS, type Store, type StoreOptions } from "../ports.ts";
 import { QuotaTracker } from "../quota-tracker.ts";
 import type {
@@ -26,6 +28,8 @@ import { QueueIndex } from "./queue-index.ts";
 import { deviceOf, entryOf, presenceOf, seenOf } from "./rows.ts";
 import { SeenLog } from "./seen-log.ts";
 import { SeqCounter } from "./seq-counter.ts";
+import { SqliteLeases } from "./sqlite-leases.ts";
+import { type LockoutLimits, SqliteLockout } from "./sqlite-lockout.ts";
 import { StoreUsage } from "./store-usage.ts";
 
 /** Options of the sqlite store beyond the common ones. */
@@ -48,9 +52,13 @@ export const WAL_INLINE_CHECKPOINT_BYTES = 64 * 1024 * 1024;
  * The embedded durable store: one bun:sqlite database in a data directory. Reads see committed
  * state only; every change goes through the group commit, so changes keep call order.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, LeaseStore, LockoutStore {
   /** Bytes on disk against the quota (backups add theirs). */
   readonly usage: StoreUsage;
+  /** Hints within this process: one node has no other instance to tell. */
+  readonly hints: HintBus = new MemoryHintBus();
+  private readonly leases: SqliteLeases;
+  private readonly lockout: SqliteLockout;
   private readonly statements: Statements;
   private readonly group: GroupCommit;
   private readonly context: WorkContext;
@@ -72,6 +80,8 @@ export class SqliteStore implements Store {
       afterCommit: () => this.afterBatch(),
     });
     this.seen = new SeenLog(this.statements, this.group.undo);
+    this.leases = new SqliteLeases(db);
+    this.lockout = new SqliteLockout(db);
     this.context = {
       statements: this.statements,
       seen: this.seen,
@@ -81,6 +91,7 @@ export class SqliteStore implements Store {
       usedBytes: () => this.usage.usedBytes,
       contactResolutionMs: options.contactResolutionMs ?? CONTACT_RESOLUTION_MS,
       compressFrames: options.compressFrames ?? false,
+      leaseEpochOf: (device) => this.leases.epochOf(device),
     };
     if (options.backgroundCheckpoint ?? false) {
       db.run("PRAGMA wal_autocheckpoint = 0");
@@ -195,6 +206,56 @@ export class SqliteStore implements Store {
     return this.change(() => revokeDeviceTask(this.context, id, atMs));
   }
 
+  takeLease(device: Id, instance: string, nowMs: number): Promise<{ lease: Lease; previous?: Lease }> {
+    return this.change(() => this.leases.take(device, instance, nowMs));
+  }
+
+  async getLease(device: Id): Promise<Lease | undefined> {
+    this.open();
+    return this.leases.get(device);
+  }
+
+  releaseLease(device: Id, epoch: number): Promise<boolean> {
+    return this.change(() => this.leases.release(device, epoch));
+  }
+
+  async fencedPage(
+    recipient: Id,
+    epoch: number,
+    afterSeq: number,
+    limit: number,
+  ): Promise<QueueEntry[] | "stale"> {
+    this.open();
+    if (this.leases.epochOf(recipient) !== epoch) return "stale";
+    return entriesAt(this.context, this.context.queues.page(recipient, afterSeq, limit));
+  }
+
+  heartbeat(instance: string, nowMs: number): Promise<void> {
+    return this.change(() => this.leases.heartbeat(instance, nowMs));
+  }
+
+  clearLeases(instance: string): Promise<number> {
+    return this.change(() => this.leases.clear(instance));
+  }
+
+  expireInstances(beforeMs: number): Promise<number> {
+    return this.change(() => this.leases.expire(beforeMs));
+  }
+
+  async instances(): Promise<InstanceRecord[]> {
+    this.open();
+    return this.leases.instances();
+  }
+
+  recordAuthFailure(keys: readonly string[], nowMs: number, limits: LockoutLimits): Promise<void> {
+    return this.change(() => this.lockout.record(keys, nowMs, limits));
+  }
+
+  async lockedUntilMs(keys: readonly string[], nowMs: number): Promise<number> {
+    this.open();
+    return this.lockout.lockedUntilMs(keys, nowMs);
+  }
+
   /** The connection's durability settings, for the start-up log line and for tests. */
   settings(): DatabaseSettings {
     return databaseSettings(this.db);
@@ -226,6 +287,8 @@ export class SqliteStore implements Store {
     await this.group.idle();
     await this.checkpointer?.stop();
     for (const statement of Object.values(this.statements)) statement.finalize();
+    this.leases.finalize();
+    this.lockout.finalize();
     this.group.finalize();
     this.db.close(true);
   }

@@ -1,4 +1,5 @@
 import { describe } from "bun:test";
+import { clusterContract } from "./contract-cluster.ts";
 import { lifecycleContract } from "./contract-lifecycle.ts";
 import { mailboxContract } from "./contract-mailbox.ts";
 import { maintenanceContract } from "./contract-maintenance.ts";
@@ -15,5 +16,6 @@ export function storeContract(name: string, makeFixture: FixtureFactory): void {
     unitOfWorkContract(makeFixture);
     maintenanceContract(makeFixture);
     lifecycleContract(makeFixture);
+    clusterContract(makeFixture);
   });
 }

@@ -1,11 +1,15 @@
+import type { HintBus, LeaseStore, LockoutStore } from "../../../src/store/cluster-ports.ts";
 import type { Store, StoreOptions } from "../../../src/store/ports.ts";
 import type { DeviceRecord, EntryKind, Id, NewEntry } from "../../../src/store/records.ts";
 import type { Work } from "../../../src/store/work.ts";
 
+/** What every implementation offers: the store, the cluster ports, and a hint bus. */
+export type ContractStore = Store & LeaseStore & LockoutStore & { hints: HintBus };
+
 /** One implementation's storage, opened (and for durable ones reopened) by the contract suite. */
 export interface StoreFixture {
   /** Opens a store over this fixture's storage; again after close() to reopen it. */
-  open(options?: StoreOptions): Promise<Store>;
+  open(options?: StoreOptions): Promise<ContractStore>;
   /** Whether what was committed survives close() and a new open(). */
   durable: boolean;
   cleanup(): void | Promise<void>;
@@ -125,7 +129,7 @@ export function numbersOf(entries: { frame: Uint8Array }[]): number[] {
 /** Runs `body` on a freshly opened store, closing it and cleaning the fixture afterwards. */
 export async function withStore(
   makeFixture: FixtureFactory,
-  body: (store: Store, fixture: StoreFixture) => Promise<void>,
+  body: (store: ContractStore, fixture: StoreFixture) => Promise<void>,
   options?: StoreOptions,
 ): Promise<void> {
   const fixture = makeFixture();
