@@ -172,8 +172,13 @@ class Server {
     const pgCtl = join(this.bin, "pg_ctl");
     const stop = `${asRoot() ? "runuser -u postgres -- " : ""}${pgCtl} -D '${this.info.dataDir}' -m fast -w stop`;
     const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; ${stop} >/dev/null 2>&1; rm -rf '${this.root}'`;
-    const watchdog = Bun.spawn(["sh", "-c", script], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-    watchdog.unref();
+    // setsid -f: the watchdog is no child of this process, so bun test's dangling-process cleanup
+    // (after a test times out) cannot kill it and leave the server running
+    Bun.spawnSync(["setsid", "-f", "sh", "-c", script], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "ignore",
+    });
   }
 
   private stopAtExit(): void {

@@ -1,5 +1,6 @@
 import type { SQL } from "bun";
 import type { HintBus } from "../cluster-ports.ts";
+import { storeErrorOf } from "./postgres-errors.ts";
 
 /**
  * The HintBus on LISTEN/NOTIFY. Bun.SQL keeps the listens on one dedicated connection and
@@ -7,10 +8,18 @@ import type { HintBus } from "../cluster-ports.ts";
  * notifications sent while it was not listening are lost. Publish after the commit it hints at.
  */
 export class PostgresHintBus implements HintBus {
-  constructor(private readonly sql: SQL) {}
+  constructor(
+    private readonly sql: SQL,
+    private readonly target: string,
+  ) {}
 
+  /** Rejects with StoreError (io) while the database is unreachable: the hint is lost, not the message. */
   async publish(channel: string, payload: string): Promise<void> {
-    await this.sql.notify(channel, payload);
+    try {
+      await this.sql.notify(channel, payload);
+    } catch (error) {
+      throw storeErrorOf(error, "publishing a hint", this.target);
+    }
   }
 
   async listen(
@@ -18,7 +27,11 @@ export class PostgresHintBus implements HintBus {
     onHint: (payload: string) => void,
     onListening: () => void,
   ): Promise<() => Promise<void>> {
-    const subscription = await this.sql.listen(channel, onHint, onListening);
-    return () => subscription.unlisten();
+    try {
+      const subscription = await this.sql.listen(channel, onHint, onListening);
+      return () => subscription.unlisten();
+    } catch (error) {
+      throw storeErrorOf(error, `listening on ${channel}`, this.target);
+    }
   }
 }

@@ -59,7 +59,7 @@ export class PostgresStore implements Store, LeaseStore, LockoutStore {
     private readonly options: PostgresStoreOptions,
   ) {
     this.target = describeTarget(options.url);
-    this.hints = new PostgresHintBus(sql);
+    this.hints = new PostgresHintBus(sql, this.target);
     this.usage = new PostgresUsage(sql, new QuotaTracker(options));
     this.context = {
       quota: this.usage.quota,
