@@ -3,16 +3,22 @@
  * contact pair, all four guards) against SqliteStore in a temp dir, at concurrency 1, 16 and 256.
  * Prints messages/s, durable transactions/s (group commits) and p50/p99 commit latency per level.
  * Usage: bun scripts/bench-store.ts [messages per level=30000] [concurrency levels=1,16,256]
+ *        bun scripts/bench-store.ts --postgres [messages per level=5000] [levels=1,16,64]
+ *        (PostgresStore on a private Postgres: scripts/bench-store-postgres.ts)
  * Env: BG=1 checkpoints from a worker thread (CKPT_MS=interval); DEVICES=n spreads the traffic wider.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Store } from "../src/store/ports.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import type { Work } from "../src/store/work.ts";
+import { benchPostgres } from "./bench-store-postgres.ts";
 
-const MESSAGES = Number(process.argv[2] ?? 30_000);
-const LEVELS = (process.argv[3] ?? "1,16,256").split(",").map(Number);
+const POSTGRES = process.argv.includes("--postgres");
+const ARGS = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
+const MESSAGES = Number(ARGS[0] ?? (POSTGRES ? 5_000 : 30_000));
+const LEVELS = (ARGS[1] ?? (POSTGRES ? "1,16,64" : "1,16,256")).split(",").map(Number);
 const DEVICES = Number(process.env.DEVICES ?? 64);
 const FRAME_BYTES = 1024;
 const TARGET = { concurrency: 256, msgsPerSecond: 30_000, p99Ms: 15 };
@@ -55,7 +61,7 @@ function sendWork(n: number, frame: Uint8Array): Work {
   };
 }
 
-async function addDevices(store: SqliteStore): Promise<void> {
+async function addDevices(store: Store): Promise<void> {
   const writes = Array.from({ length: DEVICES }, (_, n) => ({
     type: "putDevice" as const,
     device: {
@@ -126,6 +132,11 @@ async function runLevel(concurrency: number): Promise<{ msgsPerSecond: number; p
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+if (POSTGRES) {
+  await benchPostgres({ messages: MESSAGES, levels: LEVELS, devices: DEVICES, sendWork, addDevices });
+  process.exit(0);
 }
 
 const checkpoints =

@@ -22,6 +22,7 @@ import * as leases from "./postgres-leases.ts";
 import * as lockout from "./postgres-lockout.ts";
 import * as maintenance from "./postgres-maintenance.ts";
 import * as reads from "./postgres-reads.ts";
+import { commitSend, sendShapeOf } from "./postgres-send.ts";
 import { PostgresUsage } from "./postgres-usage.ts";
 import { applyWork, devicesOf, hexOf, type PostgresWorkContext } from "./postgres-work.ts";
 
@@ -34,6 +35,8 @@ export interface PostgresStoreOptions extends StoreOptions {
   poolSize: number;
   /** Seconds to wait for a connection before a call fails (default 5). */
   connectTimeoutSecs?: number;
+  /** Sends in one round trip through norc_send (default true; false runs every work the general way). */
+  oneRoundTripSend?: boolean;
 }
 
 /** How many times a unit of work runs again after a deadlock, serialization failure or seen race. */
@@ -200,10 +203,15 @@ export class PostgresStore implements Store, LeaseStore, LockoutStore {
     await this.sql.close({ timeout: 5 });
   }
 
-  /** One unit of work in its own transaction, run again on a deadlock or a lost markSeen race. */
+  /**
+   * One unit of work in its own transaction (a send in one round trip: postgres-send.ts), run again
+   * on a deadlock or a lost markSeen race (which then reads as a duplicate).
+   */
   private async attempt(work: Work): Promise<CommitOutcome> {
+    const send = this.options.oneRoundTripSend === false ? undefined : sendShapeOf(work);
     for (let attempt = 1; ; attempt++) {
       try {
+        if (send !== undefined) return await commitSend(this.sql, this.context, send);
         return await this.sql.begin((tx) => applyWork(tx, this.context, work));
       } catch (error) {
         const again = isRetryable(error) || (isSeenConflict(error) && guardsSeen(work));

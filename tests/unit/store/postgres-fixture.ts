@@ -1,7 +1,11 @@
 import { SQL } from "bun";
 import type { StoreOptions } from "../../../src/store/ports.ts";
 import { migratePostgres } from "../../../src/store/postgres/migrate.ts";
-import { openPostgresStore, type PostgresStore } from "../../../src/store/postgres/postgres-store.ts";
+import {
+  openPostgresStore,
+  type PostgresStore,
+  type PostgresStoreOptions,
+} from "../../../src/store/postgres/postgres-store.ts";
 import { freshDatabase } from "../../helpers/postgres.ts";
 import type { StoreFixture } from "./store-fixtures.ts";
 
@@ -19,13 +23,13 @@ export async function migratedDatabase(): Promise<string> {
 
 /** The Postgres store over its own fresh database (created and migrated on the first open). */
 export function postgresFixture(
-  poolSize = 8,
+  extra: Partial<PostgresStoreOptions> = {},
 ): StoreFixture & { open(options?: StoreOptions): Promise<PostgresStore> } {
   let url: Promise<string> | undefined;
   return {
     open: async (options) => {
       url ??= migratedDatabase();
-      return openPostgresStore({ url: await url, poolSize, ...options });
+      return openPostgresStore({ url: await url, poolSize: 8, ...extra, ...options });
     },
     durable: true,
     cleanup: () => {},

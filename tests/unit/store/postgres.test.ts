@@ -12,6 +12,8 @@ import { postgresFixture } from "./postgres-fixture.ts";
 beforeAll(() => postgresServer(), 60_000);
 
 storeContract("postgres", () => postgresFixture());
+// the same contract with sends through the general path (norc_send off): both paths are specified
+storeContract("postgres (general path)", () => postgresFixture({ oneRoundTripSend: false }));
 
 async function withSql<T>(url: string, body: (sql: SQL) => Promise<T>): Promise<T> {
   const sql = new SQL({ url, max: 4 });
