@@ -1,5 +1,5 @@
 import { SQL } from "bun";
-import type { HintBus, InstanceRecord, Lease, LeaseStore, LockoutStore } from "../cluster-ports.ts";
+import type { HintBus } from "../cluster-ports.ts";
 import { CONTACT_RESOLUTION_MS, type Store, type StoreOptions } from "../ports.ts";
 import { QuotaTracker } from "../quota-tracker.ts";
 import type {
@@ -12,14 +12,11 @@ import type {
   SeenRecord,
   StoreOverview,
 } from "../records.ts";
-import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, RevokeOutcome, Work } from "../work.ts";
-import { CallOrder } from "./call-order.ts";
 import { checkSchema } from "./open-postgres.ts";
+import { PostgresClusterPorts } from "./postgres-cluster.ts";
 import { describeTarget, isRetryable, isSeenConflict, storeErrorOf } from "./postgres-errors.ts";
 import { PostgresHintBus } from "./postgres-hint-bus.ts";
-import * as leases from "./postgres-leases.ts";
-import * as lockout from "./postgres-lockout.ts";
 import * as maintenance from "./postgres-maintenance.ts";
 import * as reads from "./postgres-reads.ts";
 import { commitSend, sendShapeOf } from "./postgres-send.ts";
@@ -47,21 +44,18 @@ const MAX_ATTEMPTS = 4;
  * transaction on the pool, so concurrent commits share the server's group commit; one recipient's
  * commits are ordered (CallOrder here, its device row lock across instances).
  */
-export class PostgresStore implements Store, LeaseStore, LockoutStore {
+export class PostgresStore extends PostgresClusterPorts implements Store {
   /** LISTEN/NOTIFY between instances. */
   readonly hints: HintBus;
-  /** host:port/database, for logs and messages (no password). */
-  readonly target: string;
+  /** Bytes used against the quota (max_disk_usage_mb: see PostgresUsage). */
   readonly usage: PostgresUsage;
-  private readonly order = new CallOrder();
   private readonly context: PostgresWorkContext;
-  private closed = false;
 
   private constructor(
-    private readonly sql: SQL,
+    sql: SQL,
     private readonly options: PostgresStoreOptions,
   ) {
-    this.target = describeTarget(options.url);
+    super(sql, describeTarget(options.url), options.password);
     this.hints = new PostgresHintBus(sql, this.target);
     this.usage = new PostgresUsage(sql, new QuotaTracker(options));
     this.context = {
@@ -124,7 +118,7 @@ export class PostgresStore implements Store, LeaseStore, LockoutStore {
 
   commit(work: Work): Promise<CommitOutcome> {
     const keys = devicesOf(work).map(hexOf);
-    return this.change("commit", () => this.order.keyed(keys, () => this.attempt(work)), writtenBytes(work));
+    return this.change("commit", keys, () => this.attempt(work), writtenBytes(work));
   }
 
   sweepExpired(nowMs: number, limit: number): Promise<QueueEntry[]> {
@@ -138,44 +132,6 @@ export class PostgresStore implements Store, LeaseStore, LockoutStore {
   }
   revokeDevice(id: Id, atMs: number): Promise<RevokeOutcome> {
     return this.barrier("revokeDevice", () => maintenance.revokeDevice(this.sql, id, atMs));
-  }
-
-  takeLease(device: Id, instance: string, nowMs: number): Promise<{ lease: Lease; previous?: Lease }> {
-    const task = () => leases.takeLease(this.sql, device, instance, nowMs);
-    return this.change("takeLease", () => this.order.keyed([hexOf(device)], task), 0);
-  }
-  getLease(device: Id): Promise<Lease | undefined> {
-    return this.read("getLease", () => leases.getLease(this.sql, device));
-  }
-  releaseLease(device: Id, epoch: number): Promise<boolean> {
-    const task = () => leases.releaseLease(this.sql, device, epoch);
-    return this.change("releaseLease", () => this.order.keyed([hexOf(device)], task), 0);
-  }
-  fencedPage(recipient: Id, epoch: number, afterSeq: number, limit: number): Promise<QueueEntry[] | "stale"> {
-    return this.read("fencedPage", () => leases.fencedPage(this.sql, recipient, epoch, afterSeq, limit));
-  }
-  heartbeat(instance: string, nowMs: number): Promise<void> {
-    return this.read("heartbeat", () => leases.heartbeat(this.sql, instance, nowMs));
-  }
-  clearLeases(instance: string): Promise<number> {
-    return this.barrier("clearLeases", () => leases.clearLeases(this.sql, instance));
-  }
-  expireInstances(beforeMs: number): Promise<number> {
-    return this.barrier("expireInstances", () => leases.expireInstances(this.sql, beforeMs));
-  }
-  instances(): Promise<InstanceRecord[]> {
-    return this.read("instances", () => leases.instances(this.sql));
-  }
-
-  recordAuthFailure(
-    keys: readonly string[],
-    nowMs: number,
-    limits: { windowMs: number; maxFailures: number; lockoutMs: number },
-  ): Promise<void> {
-    return this.read("recordAuthFailure", () => lockout.recordAuthFailure(this.sql, keys, nowMs, limits));
-  }
-  lockedUntilMs(keys: readonly string[], nowMs: number): Promise<number> {
-    return this.read("lockedUntilMs", () => lockout.lockedUntilMs(this.sql, keys, nowMs));
   }
 
   /** Whether the database answers now (for /readyz); never throws. */
@@ -218,29 +174,6 @@ export class PostgresStore implements Store, LeaseStore, LockoutStore {
         if (!again || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
-  }
-
-  private async read<T>(what: string, task: () => Promise<T>): Promise<T> {
-    this.ensureOpen();
-    try {
-      return await task();
-    } catch (error) {
-      throw storeErrorOf(error, what, this.target, this.options.password);
-    }
-  }
-
-  private async change<T>(what: string, task: () => Promise<T>, bytes: number): Promise<T> {
-    const result = await this.read(what, task);
-    this.usage.afterChange(bytes);
-    return result;
-  }
-
-  private barrier<T>(what: string, task: () => Promise<T>): Promise<T> {
-    return this.change(what, () => this.order.barrierCall(task), 0);
-  }
-
-  private ensureOpen(): void {
-    if (this.closed) throw new StoreError("closed", "the store is closed");
   }
 }
 
