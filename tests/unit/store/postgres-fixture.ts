@@ -6,7 +6,7 @@ import {
   type PostgresStore,
   type PostgresStoreOptions,
 } from "../../../src/store/postgres/postgres-store.ts";
-import { freshDatabase } from "../../helpers/postgres.ts";
+import { dropDatabase, freshDatabase } from "../../helpers/postgres.ts";
 import type { StoreFixture } from "./store-fixtures.ts";
 
 /** A migrated, empty database of the test Postgres; its URL. */
@@ -32,6 +32,8 @@ export function postgresFixture(
       return openPostgresStore({ url: await url, poolSize: 8, ...extra, ...options });
     },
     durable: true,
-    cleanup: () => {},
+    cleanup: async () => {
+      if (url !== undefined) await dropDatabase(await url);
+    },
   };
 }
