@@ -44,8 +44,11 @@ export async function overview(sql: SQL): Promise<StoreOverview> {
   const devices = { registered: 0, active: 0, suspended: 0, revoked: 0 };
   const byState: Row[] = await sql`SELECT state, count(*) AS n FROM devices GROUP BY state`;
   for (const row of byState) devices[row.state as DeviceState] = Number(row.n);
-  const [queue] = await sql`SELECT count(*) AS n, coalesce(sum(octet_length(frame)), 0) AS bytes,
-    min(enqueued_at_ms) AS oldest FROM entries`;
+  // totals from the device rows and the oldest entry by commit order (primary key): no scan of
+  // the queue table, however long the queues are (status and /metrics read this)
+  const [queue] =
+    await sql`SELECT coalesce(sum(queued_frames), 0) AS n, coalesce(sum(queued_bytes), 0) AS bytes,
+    (SELECT enqueued_at_ms FROM entries ORDER BY seq LIMIT 1) AS oldest FROM devices`;
   const result: StoreOverview = { devices, queueEntries: Number(queue?.n), queueBytes: Number(queue?.bytes) };
   if (queue?.oldest != null) result.oldestEnqueuedAtMs = Number(queue.oldest);
   return result;
