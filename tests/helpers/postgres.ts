@@ -83,9 +83,12 @@ export async function dropDatabase(url: string): Promise<void> {
   }
 }
 
-/** Stops the test server (`pg_ctl stop -m fast`), keeping its data: "Postgres goes away". */
-export async function stopPostgres(): Promise<void> {
-  await (await requireStarted()).stop("fast");
+/**
+ * Stops the test server, keeping its data: "Postgres goes away". `fast` (default) ends sessions and
+ * shuts down cleanly; `immediate` is a crash (recovery from WAL at the next start).
+ */
+export async function stopPostgres(mode: "fast" | "immediate" = "fast"): Promise<void> {
+  await (await requireStarted()).stop(mode);
 }
 
 /** Starts the stopped test server again on the same port and data: "... and comes back". */
