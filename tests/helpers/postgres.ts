@@ -13,7 +13,10 @@ import { freePort } from "./binary.ts";
 /** The database superuser of the test server (trust authentication on 127.0.0.1 only). */
 export const POSTGRES_USER = "norc";
 
-/** How the test server runs: `durable` keeps fsync on (benchmarks); tests turn it off for speed. */
+/**
+ * How the test server runs: `durable` keeps fsync on (benchmarks); tests turn it off for speed, which
+ * loses nothing unless the machine itself goes down.
+ */
 export interface PostgresOptions {
   durable?: boolean;
 }
@@ -140,7 +143,9 @@ class Server {
       `-k ${socketDir}`,
       "-c listen_addresses=127.0.0.1",
       "-c max_connections=300",
-      ...(this.durable ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
+      // without `durable`: no fsync (the OS still has every write, so a crash of Postgres alone,
+      // stop -m immediate, loses nothing committed: synchronous_commit stays on); never for benchmarks
+      ...(this.durable ? [] : ["-c fsync=off", "-c full_page_writes=off"]),
     ].join(" ");
     const args = ["pg_ctl", "-w", "-t", "60", "-D", this.info.dataDir, "-l", this.info.logFile];
     await this.run([...args, "-o", settings, "start"]);

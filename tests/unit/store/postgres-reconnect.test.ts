@@ -11,8 +11,8 @@ const SLOW_MS = 60_000;
 
 beforeAll(() => postgresServer(), SLOW_MS);
 
-async function whileStopped(body: () => Promise<void>): Promise<void> {
-  await stopPostgres();
+async function whileStopped(body: () => Promise<void>, mode: "fast" | "immediate" = "fast"): Promise<void> {
+  await stopPostgres(mode);
   try {
     await body();
   } finally {
@@ -21,7 +21,7 @@ async function whileStopped(body: () => Promise<void>): Promise<void> {
 }
 
 test(
-  "a write while Postgres is down rejects (io, naming host:port) and stores nothing; the store recovers by itself",
+  "a write while Postgres is down rejects (io, naming host:port) and stores nothing; the store recovers by itself, also after a crash",
   async () => {
     const { port } = await postgresServer();
     const store = await openPostgresStore({
@@ -47,6 +47,9 @@ test(
       expect(numbersOf(await store.mailboxPage(id(2), 0, 10))).toEqual([1, 3]);
       expect(await store.getSeen(id(2, 1))).toBeUndefined();
       expect(await store.reachable()).toBe(true);
+      await whileStopped(async () => {}, "immediate");
+      expect(numbersOf(await store.mailboxPage(id(2), 0, 10))).toEqual([1, 3]);
+      expect(await store.commit(sendWork(2, 1, 2))).toMatchObject({ status: "ok" });
     } finally {
       await store.close();
     }
