@@ -46,3 +46,13 @@ export function readDatabasePassword(config: Config): string | undefined {
     );
   }
 }
+
+/** `backup` and `restore` act on the SQLite store: in cluster mode they refuse and say what to use. */
+export function refuseInClusterMode(config: Config, command: "backup" | "restore"): void {
+  if (!config.cluster.enabled) return;
+  const tool = command === "backup" ? "pg_dump" : "pg_restore (or psql for a plain dump)";
+  throw new NorcError(
+    `norc-server ${command} works on the SQLite store, and cluster.enabled = true keeps the messages in Postgres: use ${tool} against cluster.database_url`,
+    ExitCode.usage,
+  );
+}

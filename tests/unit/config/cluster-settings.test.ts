@@ -2,7 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clusterInstanceName, readDatabasePassword } from "../../../src/config/cluster-settings.ts";
+import {
+  clusterInstanceName,
+  readDatabasePassword,
+  refuseInClusterMode,
+} from "../../../src/config/cluster-settings.ts";
 import { isPostgresUrl, redactUrl } from "../../../src/config/cluster-url.ts";
 import { describeConfig } from "../../../src/config/describe-config.ts";
 import { checkConfigFiles, loadConfig } from "../../../src/config/load-config.ts";
@@ -86,4 +90,12 @@ describe("[cluster] config", () => {
     expect(redactUrl(`postgres://u:${SECRET}@h/db`)).toBe("postgres://u:***@h/db");
     expect(redactUrl(`not a url ${SECRET}`)).not.toContain(SECRET);
   });
+});
+
+test("backup and restore refuse in cluster mode, naming the Postgres tools", () => {
+  const config = defaultConfig();
+  expect(() => refuseInClusterMode(config, "backup")).not.toThrow();
+  config.cluster.enabled = true;
+  expect(() => refuseInClusterMode(config, "backup")).toThrow(/pg_dump/);
+  expect(() => refuseInClusterMode(config, "restore")).toThrow(/pg_restore/);
 });
