@@ -17,6 +17,11 @@ export interface MailboxCursorDeps {
   nowMs: () => number;
   /** Counts pushes and reports each one (delivery latency). */
   stats?: RelayStats;
+  /**
+   * Cluster mode: reads the page fenced by the session's lease ("stale": a newer session holds the
+   * device, nothing more is pushed here). Default: the store's mailboxPage.
+   */
+  page?: (afterSeq: number, limit: number) => Promise<QueueEntry[] | "stale">;
   /** A receipt's deletion failed (it stays stored, and stays out of later pushes in this process). */
   onDeleteError?: (error: unknown) => void;
 }
@@ -90,11 +95,11 @@ export class MailboxCursor {
     for (;;) {
       const room = this.deps.deliveryWindow() - this.unacked.size;
       if (this.closed || room <= 0) return pushed;
-      const page = await this.deps.store.mailboxPage(
-        this.deps.device,
-        this.lastSeq,
-        Math.min(room, PAGE_LIMIT),
-      );
+      const page = await this.readPage(Math.min(room, PAGE_LIMIT));
+      if (page === "stale") {
+        this.closed = true;
+        return pushed;
+      }
       if (page.length === 0) return pushed;
       for (const entry of page) {
         if (this.closed) return pushed;
@@ -111,6 +116,11 @@ export class MailboxCursor {
         else this.deleteReceipt(entry);
       }
     }
+  }
+
+  private readPage(limit: number): Promise<QueueEntry[] | "stale"> {
+    const { page, store, device } = this.deps;
+    return page === undefined ? store.mailboxPage(device, this.lastSeq, limit) : page(this.lastSeq, limit);
   }
 
   /** Expired entries wait for the sweeper (which sends the failure receipt); receipts in flight went already. */

@@ -99,9 +99,14 @@ export class Relay {
     const key = idHex(session.device);
     const previous = this.router.attach(session);
     this.ctx.cursors.get(key)?.close();
+    const router = this.router;
     const cursor = new MailboxCursor({
       store: this.ctx.store,
       device: session.device,
+      page:
+        router.fencedPage === undefined
+          ? undefined
+          : (afterSeq, limit) => router.fencedPage?.(session, afterSeq, limit) ?? Promise.resolve("stale"),
       deliveryWindow: () => this.ctx.settings.deliveryWindow,
       receipts: this.ctx.receipts,
       nowMs: this.ctx.clock,
