@@ -1,3 +1,4 @@
+import type { LockoutStore } from "../store/cluster-ports.ts";
 import type { Store } from "../store/ports.ts";
 import type { RelayLimits } from "./limits.ts";
 import type { MailboxCursor } from "./mailbox-cursor.ts";
@@ -15,6 +16,8 @@ export interface RelayContext {
   settings: RelaySettings;
   limits: RelayLimits;
   readonly receipts: ReceiptLedger;
+  /** Cluster mode: the §6.3 lockout kept in the shared store (else `limits.lockout`, per process). */
+  readonly sharedLockout?: LockoutStore;
   /** The cursor of each device's current session, by device id hex. */
   readonly cursors: Map<string, MailboxCursor>;
   readonly stats: RelayStats;

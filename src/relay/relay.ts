@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { LockoutStore } from "../store/cluster-ports.ts";
 import type { Store } from "../store/ports.ts";
 import type { Id } from "../store/records.ts";
 import type { RevokeOutcome as StoreRevokeOutcome } from "../store/work.ts";
@@ -33,6 +34,8 @@ export interface RelayDeps {
   frames: RelayFrames;
   settings?: RelaySettings;
   router?: Router;
+  /** Cluster mode: the shared §6.3 lockout (every instance counts the same failures). */
+  lockout?: LockoutStore;
   clock?: () => number;
   random?: () => number;
   randomBytes?: (length: number) => Uint8Array;
@@ -63,6 +66,7 @@ export class Relay {
       settings,
       limits: newSharedLimits(settings.limits),
       receipts: new ReceiptLedger(),
+      sharedLockout: deps.lockout,
       cursors: new Map(),
       stats: this.stats,
       clock: deps.clock ?? Date.now,

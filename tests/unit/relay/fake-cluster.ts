@@ -1,4 +1,10 @@
-import type { HintBus, InstanceRecord, Lease, LeaseStore } from "../../../src/store/cluster-ports.ts";
+import type {
+  HintBus,
+  InstanceRecord,
+  Lease,
+  LeaseStore,
+  LockoutStore,
+} from "../../../src/store/cluster-ports.ts";
 import type { Id, QueueEntry } from "../../../src/store/records.ts";
 
 const hex = (id: Id) => Buffer.from(id).toString("hex");
@@ -76,3 +82,29 @@ export class FakeHints implements HintBus {
 
 /** Lets queued microtasks and promise chains run. */
 export const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** A LockoutStore in memory with the port's rule (the stores' own ones are in the contract suite). */
+export class FakeLockout implements LockoutStore {
+  private readonly failures = new Map<string, number[]>();
+  private readonly locked = new Map<string, number>();
+
+  async recordAuthFailure(
+    keys: readonly string[],
+    nowMs: number,
+    limits: { windowMs: number; maxFailures: number; lockoutMs: number },
+  ) {
+    for (const key of keys) {
+      const recent = (this.failures.get(key) ?? []).filter((at) => nowMs - at < limits.windowMs);
+      recent.push(nowMs);
+      if (recent.length >= limits.maxFailures) {
+        this.locked.set(key, nowMs + limits.lockoutMs);
+        recent.length = 0;
+      }
+      this.failures.set(key, recent);
+    }
+  }
+  async lockedUntilMs(keys: readonly string[], nowMs: number) {
+    const until = Math.max(0, ...keys.map((key) => this.locked.get(key) ?? 0));
+    return until > nowMs ? until : 0;
+  }
+}
