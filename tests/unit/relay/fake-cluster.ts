@@ -39,7 +39,14 @@ export class FakeLeases implements LeaseStore {
     if (this.leases.get(hex(recipient))?.epoch !== epoch) return "stale" as const;
     return (this.queues.get(hex(recipient)) ?? []).filter((e) => e.seq > afterSeq).slice(0, limit);
   }
-  async heartbeat() {}
+  readonly beats = new Map<string, { startedAtMs: number; heartbeatAtMs: number }>();
+  async heartbeat(instance: string, nowMs: number) {
+    if (this.failing) throw new Error("store unreachable");
+    this.beats.set(instance, {
+      startedAtMs: this.beats.get(instance)?.startedAtMs ?? nowMs,
+      heartbeatAtMs: nowMs,
+    });
+  }
   async clearLeases(instance: string) {
     let n = 0;
     for (const [key, lease] of this.leases) {
@@ -50,11 +57,19 @@ export class FakeLeases implements LeaseStore {
     }
     return n;
   }
-  async expireInstances() {
-    return 0;
+  async expireInstances(beforeMs: number) {
+    let ended = 0;
+    for (const [name, beat] of this.beats) {
+      if (beat.heartbeatAtMs >= beforeMs) continue;
+      this.beats.delete(name);
+      ended += await this.clearLeases(name);
+    }
+    return ended;
   }
   async instances(): Promise<InstanceRecord[]> {
-    return [];
+    const held = (name: string) =>
+      [...this.leases.values()].filter((lease) => lease.instance === name).length;
+    return [...this.beats].map(([name, beat]) => ({ name, ...beat, leases: held(name) }));
   }
 }
 
