@@ -135,5 +135,8 @@ function refusedCommit(
       throw exhausted("queue", retry, ref, "the recipient's queue is full");
     case "disk_full":
       throw exhausted("disk", retry, ref, "the server's storage quota is used up");
+    case "stale_lease":
+      // a send carries no leaseEpoch guard: only the acks of a superseded session get this
+      throw new Error("unexpected stale_lease outcome for a send");
   }
 }

@@ -21,7 +21,12 @@ export type Guard =
   /** The queue, with this work's entries for it added, stays within both caps: else `queue_full`. */
   | { type: "queueCap"; recipient: Id; maxFrames: number; maxBytes: number }
   /** The store's byte quota is not used up: else `disk_full`. Acks and deletes should not carry it. */
-  | { type: "diskQuota" };
+  | { type: "diskQuota" }
+  /**
+   * The device's session lease (cluster-ports.ts) is still held with `epoch`: else `stale_lease`, so
+   * an ack from a superseded session deletes nothing.
+   */
+  | { type: "leaseEpoch"; device: Id; epoch: number };
 
 /** One change of a unit of work, applied in list order. */
 export type Write =
@@ -52,7 +57,9 @@ export type CommitOutcome =
   | { status: "unknown_device"; device: Id }
   | { status: "revoked"; device: Id }
   | { status: "queue_full"; recipient: Id; stats: QueueStats }
-  | { status: "disk_full"; usedBytes: number; limitBytes: number };
+  | { status: "disk_full"; usedBytes: number; limitBytes: number }
+  /** `epoch` is the lease's epoch now (0: no lease is held). */
+  | { status: "stale_lease"; device: Id; epoch: number };
 
 /** A refusal of a unit of work (every outcome but `ok`). */
 export type CommitRefusal = Exclude<CommitOutcome, { status: "ok" }>;

@@ -41,7 +41,7 @@ test("the store imports nothing above it: no protocol, session, relay, server, d
 
 test("only the composition root and offline admin commands import a store implementation", () => {
   const choosers = importsUnder("")
-    .filter(({ target }) => /^store\/(memory|sqlite)\//.test(target))
+    .filter(({ target }) => /^store\/(memory|sqlite|postgres)\//.test(target))
     .filter(({ file }) => !file.startsWith("store/") && !MAY_CHOOSE_A_STORE.has(file));
   expect(choosers).toEqual([]);
 });
