@@ -31,6 +31,8 @@ export interface ClusterRouterStats {
 }
 
 const ANY_EPOCH = Number.MAX_SAFE_INTEGER;
+/** Matches no lease: the leaseEpoch guard of a device without a session here always fails. */
+const NOT_HELD = -1;
 
 /**
  * The router of cluster mode (MESSAGING.md, Scale-out): one session per device across instances,
@@ -130,8 +132,9 @@ export class ClusterRouter implements Router {
     return page;
   }
 
-  leaseEpoch(device: Id): Promise<number> | undefined {
-    return this.held.get(idHex(device))?.epoch;
+  /** The epoch of the device's session here; NOT_HELD when it has none here (its deletions are then refused). */
+  leaseEpoch(device: Id): Promise<number> {
+    return this.held.get(idHex(device))?.epoch ?? Promise.resolve(NOT_HELD);
   }
 
   get size(): number {

@@ -1,5 +1,6 @@
 import type { MailboxStore, UnitOfWork } from "../store/ports.ts";
 import type { Id, QueueEntry } from "../store/records.ts";
+import type { Guard } from "../store/work.ts";
 import type { ReceiptLedger } from "./receipt-ledger.ts";
 import type { RelayStats } from "./relay-stats.ts";
 
@@ -22,6 +23,8 @@ export interface MailboxCursorDeps {
    * device, nothing more is pushed here). Default: the store's mailboxPage.
    */
   page?: (afterSeq: number, limit: number) => Promise<QueueEntry[] | "stale">;
+  /** Cluster mode: the guards of a receipt's deletion (the session's leaseEpoch). Default: none. */
+  fence?: () => Promise<Guard[]>;
   /** A receipt's deletion failed (it stays stored, and stays out of later pushes in this process). */
   onDeleteError?: (error: unknown) => void;
 }
@@ -132,8 +135,14 @@ export class MailboxCursor {
   private deleteReceipt(entry: QueueEntry): void {
     const { store, receipts, onDeleteError } = this.deps;
     receipts.begin(entry.seq);
-    const deletion = store
-      .commit({ writes: [{ type: "deleteEntry", recipient: entry.recipient, seq: entry.seq }] })
+    const guards = this.deps.fence?.() ?? Promise.resolve([]);
+    const deletion = guards
+      .then((fence) =>
+        store.commit({
+          guards: fence,
+          writes: [{ type: "deleteEntry", recipient: entry.recipient, seq: entry.seq }],
+        }),
+      )
       .then(
         () => receipts.deleted(entry.seq, this.deps.nowMs()),
         (error: unknown) => onDeleteError?.(error),

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { LockoutStore } from "../store/cluster-ports.ts";
 import type { Store } from "../store/ports.ts";
 import type { Id } from "../store/records.ts";
-import type { RevokeOutcome as StoreRevokeOutcome } from "../store/work.ts";
+import type { Guard, RevokeOutcome as StoreRevokeOutcome } from "../store/work.ts";
 import { type AckOutcome, type AckRequest, ack } from "./acks.ts";
 import { type AuthenticateOutcome, type AuthenticateRequest, authenticate } from "./authentication.ts";
 import { type DirectoryEntry, type DirectoryRequest, lookUp } from "./directory.ts";
@@ -111,6 +111,7 @@ export class Relay {
         router.fencedPage === undefined
           ? undefined
           : (afterSeq, limit) => router.fencedPage?.(session, afterSeq, limit) ?? Promise.resolve("stale"),
+      fence: router.leaseEpoch === undefined ? undefined : () => leaseGuards(router, session.device),
       deliveryWindow: () => this.ctx.settings.deliveryWindow,
       receipts: this.ctx.receipts,
       nowMs: this.ctx.clock,
@@ -193,4 +194,10 @@ export class Relay {
       throw error;
     });
   }
+}
+
+/** The leaseEpoch guard of the device's session here (none without leases). */
+async function leaseGuards(router: Router, device: Id): Promise<Guard[]> {
+  const epoch = router.leaseEpoch?.(device);
+  return epoch === undefined ? [] : [{ type: "leaseEpoch", device, epoch: await epoch }];
 }

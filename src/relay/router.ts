@@ -40,7 +40,10 @@ export interface Router {
    * newer session took the device; the router has then closed this one with 203). Undefined: no leases.
    */
   fencedPage?(session: LiveSession, afterSeq: number, limit: number): Promise<QueueEntry[] | "stale">;
-  /** Cluster mode: the lease epoch of the device's session here, for the leaseEpoch guard of its deletions. */
+  /**
+   * Cluster mode: the lease epoch of the device's session here, for the leaseEpoch guard of its
+   * deletions (an epoch no lease has when the device has no session here). Undefined: no leases.
+   */
   leaseEpoch?(device: Id): Promise<number> | undefined;
   /** How many devices have a live session here (the authenticated-sessions gauge). */
   readonly size: number;
