@@ -46,6 +46,7 @@ export class ClusterRouter implements Router {
   private readonly taking = new Map<string, Promise<unknown>>();
   private readonly clock: () => number;
   private unlisten?: () => Promise<void>;
+  private readonly background = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: ClusterRouterDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -65,10 +66,16 @@ export class ClusterRouter implements Router {
     );
   }
 
-  /** Stops listening (before the store closes). */
+  /** Stops listening and waits for the hints and lease releases under way (before the store closes). */
   async stop(): Promise<void> {
     await this.unlisten?.();
     this.unlisten = undefined;
+    await this.idle();
+  }
+
+  /** Resolves once the background steps started so far (lease lookups, hints, releases) are done. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
   attach(session: LiveSession): LiveSession | undefined {
@@ -86,9 +93,11 @@ export class ClusterRouter implements Router {
     const entry = this.held.get(key);
     if (entry?.session !== session) return false;
     this.held.delete(key);
-    entry.epoch
-      .then((epoch) => this.deps.leases.releaseLease(session.device, epoch))
-      .catch((error: unknown) => this.failed("releasing a lease", error));
+    this.track(
+      entry.epoch
+        .then((epoch) => this.deps.leases.releaseLease(session.device, epoch))
+        .catch((error: unknown) => this.failed("releasing a lease", error)),
+    );
     return true;
   }
 
@@ -205,14 +214,16 @@ export class ClusterRouter implements Router {
 
   /** Sends `hint` to the instance holding `device`'s lease, if another one does. */
   private hintHolder(device: Id, hint: ClusterHint): void {
-    this.deps.leases
-      .getLease(device)
-      .then((lease) => {
-        if (lease !== undefined && lease.instance !== this.deps.instance) {
-          this.publish(lease.instance, encodeHint(hint));
-        }
-      })
-      .catch((error: unknown) => this.failed("finding a lease", error));
+    this.track(
+      this.deps.leases
+        .getLease(device)
+        .then((lease) => {
+          if (lease !== undefined && lease.instance !== this.deps.instance) {
+            this.publish(lease.instance, encodeHint(hint));
+          }
+        })
+        .catch((error: unknown) => this.failed("finding a lease", error)),
+    );
   }
 
   private async presenceElsewhere(devices: Id[], frame: Uint8Array): Promise<void> {
@@ -231,9 +242,16 @@ export class ClusterRouter implements Router {
 
   private publish(instance: string, payload: string): void {
     this.stats.hintsSent += 1;
-    this.deps.hints
-      .publish(hintChannel(instance), payload)
-      .catch((error: unknown) => this.failed("sending a hint", error));
+    this.track(
+      this.deps.hints
+        .publish(hintChannel(instance), payload)
+        .catch((error: unknown) => this.failed("sending a hint", error)),
+    );
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.background.add(work);
+    void work.finally(() => this.background.delete(work));
   }
 
   private failed(what: string, error: unknown): void {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { toHex } from "../../src/protocol/bytes.ts";
 import { startCluster, type TestCluster } from "../helpers/cluster.ts";
 import { eventually } from "../helpers/daemon-instance.ts";
 import { type Haproxy, haproxyBinary, startHaproxy } from "../helpers/haproxy.ts";
@@ -93,6 +94,16 @@ describe.skipIf(!ready)(
       expect(await eventually(alive, 10_000)).toBe(true);
       expect(metric(await scrape(two().metricsPort), "norc_cluster_store_reachable")).toBe(1);
       expect((await fetch(`http://127.0.0.1:${two().metricsPort}/readyz`)).status).toBe(200);
+    }, 30_000);
+
+    test("`device suspend` run where no instance runs closes the session on the instance holding it (303)", async () => {
+      const keys = await registeredDevice(cluster.at(two().port), "erin");
+      const session = await rawSession(cluster.at(two().port), keys);
+      const suspended = await cluster.admin("device", "suspend", toHex(keys.deviceId));
+      expect(suspended.exitCode).toBe(0);
+      expect(await eventually(() => session.closedBy() !== undefined, 10_000)).toBe(true);
+      // 303 is no closing code on the client's side: the error frame arrives as a refusal, then the close
+      expect(session.refusals.map((error) => error.code)).toEqual([303]);
     }, 30_000);
   },
 );

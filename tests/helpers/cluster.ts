@@ -26,6 +26,8 @@ export interface ClusterInstance {
 export interface TestCluster {
   url: string;
   instances: ClusterInstance[];
+  /** `norc-server -c config.toml ARGS` with the cluster's config where no instance runs (offline admin). */
+  admin: (...args: string[]) => ReturnType<typeof runBinary>;
   /** Where a client connects to `port` (one trust store: every instance shows the same identity). */
   at: (port: number) => ConnectOptions;
   stop: () => Promise<void>;
@@ -55,7 +57,8 @@ export async function startCluster(count: number): Promise<TestCluster> {
     await stop();
     throw error;
   }
-  return { url, instances, at: (port) => ({ host: "127.0.0.1", port, trustStore }), stop };
+  const admin = await prepare(root.path, "admin", url, identityDir);
+  return { url, instances, admin: admin.cli, at: (port) => ({ host: "127.0.0.1", port, trustStore }), stop };
 }
 
 async function prepare(
