@@ -25,6 +25,7 @@ import {
 } from "./revocation.ts";
 import { type LiveSession, LocalRouter, type Router } from "./router.ts";
 import { type SendOutcome, type SendRequest, send } from "./send.ts";
+import { SendOrder } from "./send-order.ts";
 import { NCP1_DEFAULTS, type RelaySettings } from "./settings.ts";
 import { Sweeper, type SweepReport, sweepOnce } from "./sweeper.ts";
 
@@ -36,6 +37,8 @@ export interface RelayDeps {
   router?: Router;
   /** Cluster mode: the shared §6.3 lockout (every instance counts the same failures). */
   lockout?: LockoutStore;
+  /** Cluster mode: one sender's sends commit one after another (see SendOrder). */
+  serialSends?: boolean;
   clock?: () => number;
   random?: () => number;
   randomBytes?: (length: number) => Uint8Array;
@@ -66,6 +69,7 @@ export class Relay {
       settings,
       limits: newSharedLimits(settings.limits),
       receipts: new ReceiptLedger(),
+      sendOrder: new SendOrder(deps.serialSends),
       sharedLockout: deps.lockout,
       cursors: new Map(),
       stats: this.stats,
