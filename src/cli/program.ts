@@ -19,6 +19,7 @@ export const commands: Record<string, () => Promise<AnyCommand>> = {
   client: () => import("./commands/client.ts").then((m) => m.default as AnyCommand),
   backup: () => import("./commands/backup.ts").then((m) => m.default as AnyCommand),
   restore: () => import("./commands/restore.ts").then((m) => m.default as AnyCommand),
+  migrate: () => import("./commands/migrate.ts").then((m) => m.default as AnyCommand),
   /** Hidden: the server process under the supervisor (daemon.auto_restart). */
   _worker: () => import("./commands/worker.ts").then((m) => m.default as AnyCommand),
 };

@@ -69,3 +69,14 @@ export async function checkExistingDirectory(key: string, dir: string): Promise<
   if (typeof info === "string") return `${key}: cannot use "${dir}" (${info}): create it or fix the path`;
   return info.isDirectory() ? undefined : `${key}: "${dir}" is not a directory (ENOTDIR): fix the path`;
 }
+
+/** A file the server reads (a secret, say): it must exist, be a file, and be readable. */
+export async function checkReadableFile(key: string, file: string): Promise<string | undefined> {
+  const info = statOrErrno(file);
+  if (typeof info === "string") return `${key}: cannot read "${file}" (${info}): create it or fix the path`;
+  if (info.isDirectory()) return `${key}: "${file}" is a directory (EISDIR): give the path of a file`;
+  const errno = denied(file, constants.R_OK);
+  return errno
+    ? `${key}: cannot read "${file}" (${errno}): make it readable by the server's user`
+    : undefined;
+}

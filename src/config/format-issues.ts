@@ -1,6 +1,7 @@
 import type * as v from "valibot";
 import { closestMatch } from "../text/closest-match.ts";
 import { isTable } from "../util/is-table.ts";
+import { redactUrl } from "./cluster-url.ts";
 import { keysAt, unknownKeyPaths } from "./schema-keys.ts";
 import { lineOf } from "./toml-lines.ts";
 
@@ -13,6 +14,9 @@ export interface IssueContext {
 }
 
 type Issue = v.BaseIssue<unknown>;
+
+/** The one key whose value may hold a secret (a password inside the URL). */
+const SECRET_URL_PATH = "cluster.database_url";
 
 /** A value as written in TOML, for `(got ...)`. */
 export function showValue(value: unknown): string {
@@ -49,7 +53,10 @@ function problemOf(issue: Issue, path: (string | number)[], root: unknown): stri
     return `must be a table ([${path.join(".")}] with keys under it) (got ${showValue(issue.input)})`;
   }
   const got = issue.type === "partial_check" ? valueAt(root, path) : issue.input;
-  return got === undefined ? issue.message : `${issue.message} (got ${showValue(got)})`;
+  if (got === undefined) return issue.message;
+  // A database URL may carry a password: never echoed.
+  const shown = path.join(".") === SECRET_URL_PATH ? JSON.stringify(redactUrl(String(got))) : showValue(got);
+  return `${issue.message} (got ${shown})`;
 }
 
 /** `path: problem`, prefixed with FILE:LINE: when the value is in the file, or suffixed with its env/flag origin. */

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import * as v from "valibot";
 import { ExitCode, NorcError } from "../errors.ts";
+import { clusterConfigProblems } from "./cluster-settings.ts";
 import type { ConfigSource } from "./config-source.ts";
 import { envOverrides } from "./env-overrides.ts";
 import { FLAG_TO_CONFIG_PATH } from "./flag-overrides.ts";
@@ -68,5 +69,10 @@ export async function loadConfig(source: ConfigSource): Promise<LoadedConfig> {
     env: env.origins,
     flags: source.overrides,
   });
+  const unused = clusterConfigProblems(result.output, origins);
+  if (unused.length > 0) {
+    const where = content ? `in ${source.path}` : "(no config file; environment and flags)";
+    throw new NorcError([`invalid configuration ${where}:`, ...unused].join("\n"), ExitCode.config);
+  }
   return { config: resolvePaths(result.output, source.cwd), file: content ? absolute : undefined, origins };
 }

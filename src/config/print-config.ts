@@ -1,3 +1,4 @@
+import { redactUrl } from "./cluster-url.ts";
 import type { Config } from "./schema.ts";
 import { keysAt, sectionNames } from "./schema-keys.ts";
 
@@ -11,14 +12,17 @@ function tomlValue(value: unknown): string {
 /**
  * The merged configuration as TOML, every key with a comment saying where its value came from
  * (like `nginx -T`). Paths are shown resolved, as the server uses them; the text parses back to
- * the same configuration.
+ * the same configuration (but for a database password, shown as ***).
  */
 export function printConfig(config: Config, origins: Record<string, string>, header: string): string {
   const lines = [`# ${header}`];
   const values = config as unknown as Record<string, Record<string, unknown>>;
   for (const section of sectionNames()) {
     const rows = keysAt([section]).map((key) => {
-      const value = values[section]?.[key];
+      const raw = values[section]?.[key];
+      // A password inside the database URL is never printed.
+      const value =
+        section === "cluster" && key === "database_url" && typeof raw === "string" ? redactUrl(raw) : raw;
       const origin = origins[`${section}.${key}`] ?? "default";
       return {
         text: `${key} = ${tomlValue(value)}`,

@@ -20,5 +20,6 @@ export function resolvePaths(config: Config, cwd: string): Config {
       pid_file: at(config.daemon.pid_file),
       working_dir: maybe(config.daemon.working_dir),
     },
+    cluster: { ...config.cluster, database_password_file: maybe(config.cluster.database_password_file) },
   };
 }

@@ -12,7 +12,7 @@ function unwrap(node: SchemaNode | undefined): SchemaNode | undefined {
   return node?.type === "optional" ? node.wrapped : node;
 }
 
-/** The config sections, in schema order: network, tls, logging, storage, daemon, metrics, registration, session, queue, limits. */
+/** The config sections, in schema order: network, tls, logging, storage, daemon, metrics, registration, session, queue, limits, cluster. */
 export function sectionNames(): string[] {
   return Object.keys(ConfigSchema.entries);
 }

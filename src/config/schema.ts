@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { isPostgresUrl } from "./cluster-url.ts";
 
 /** Log levels and formats of the seed README; the config accepts them in any case. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const;
@@ -205,6 +206,44 @@ export const LimitsSchema = v.strictObject({
   auth_lockout_secs: v.optional(atLeast(1), 300),
 });
 
+/** [cluster]: several instances on one shared Postgres (off by default: the embedded SQLite store). */
+export const ClusterSchema = v.pipe(
+  v.strictObject({
+    enabled: bool(false),
+    database_url: v.optional(
+      v.pipe(
+        v.string("must be a string"),
+        v.transform((text): string | undefined => (text.trim() === "" ? undefined : text.trim())),
+        v.check(
+          (url) => url === undefined || isPostgresUrl(url),
+          "must be a postgres:// or postgresql:// URL with a host, such as postgres://norc@db.internal:5432/norc",
+        ),
+      ),
+    ),
+    database_password_file: unsetOr,
+    pool_size: v.optional(atLeast(1), 10),
+    instance_name: unsetOr,
+    lease_expiry_secs: v.optional(atLeast(2), 30),
+    heartbeat_interval_secs: v.optional(atLeast(1), 5),
+  }),
+  v.forward(
+    v.partialCheck(
+      [["enabled"], ["database_url"]],
+      (c) => !c.enabled || c.database_url !== undefined,
+      "cluster.enabled = true needs cluster.database_url (or NORC_CLUSTER_DATABASE_URL)",
+    ),
+    ["database_url"],
+  ),
+  v.forward(
+    v.partialCheck(
+      [["lease_expiry_secs"], ["heartbeat_interval_secs"]],
+      (c) => c.lease_expiry_secs > 2 * c.heartbeat_interval_secs,
+      "cluster.lease_expiry_secs must be more than twice cluster.heartbeat_interval_secs (one late heartbeat must not expire an instance's leases)",
+    ),
+    ["lease_expiry_secs"],
+  ),
+);
+
 /** The whole configuration: every section and key optional, unknown ones rejected. */
 export const ConfigSchema = v.strictObject({
   network: v.optional(NetworkSchema, {}),
@@ -217,6 +256,7 @@ export const ConfigSchema = v.strictObject({
   session: v.optional(SessionSchema, {}),
   queue: v.optional(QueueSchema, {}),
   limits: v.optional(LimitsSchema, {}),
+  cluster: v.optional(ClusterSchema, {}),
 });
 
 export type Config = v.InferOutput<typeof ConfigSchema>;

@@ -3,9 +3,11 @@ import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ServerIdentity } from "../protocol/server-handshake.ts";
 import { Relay } from "../relay/relay.ts";
+import type { Router } from "../relay/router.ts";
 import { relaySettings } from "../relay/settings.ts";
 import type { Sweeper } from "../relay/sweeper.ts";
 import { relayFrames } from "../session/relay-frames.ts";
+import type { LockoutStore } from "../store/cluster-ports.ts";
 import type { Store } from "../store/ports.ts";
 import { loadOrCreateIdentity } from "./identity.ts";
 
@@ -15,12 +17,32 @@ export interface OpenRelay {
   relay: Relay;
 }
 
-/** The identity of storage.data_dir (created on first use, fingerprint logged) and a relay over `store`. */
-export function openRelay(config: Config, store: Store, logger?: Logger): OpenRelay {
+/** Cluster mode: the router across instances and the shared lockout. */
+export interface ClusterRelayParts {
+  router: Router;
+  lockout: LockoutStore;
+}
+
+/**
+ * The identity of storage.data_dir (created on first use, fingerprint logged) and a relay over
+ * `store`, routing in process, or across the cluster with `cluster`.
+ */
+export function openRelay(
+  config: Config,
+  store: Store,
+  logger?: Logger,
+  cluster?: ClusterRelayParts,
+): OpenRelay {
   const identity = loadOrCreateIdentity(config.storage.data_dir);
   if (identity.created) logger?.info(`created the server identity key ${identity.file}`);
   logger?.info(`server identity fingerprint: ${identity.fingerprint}`);
-  const relay = new Relay({ store, frames: relayFrames(identity), settings: relaySettings(config) });
+  const relay = new Relay({
+    store,
+    frames: relayFrames(identity),
+    settings: relaySettings(config),
+    router: cluster?.router,
+    lockout: cluster?.lockout,
+  });
   return { identity, relay };
 }
 

@@ -44,7 +44,8 @@ export function quotaBytes(config: Config): number {
   return config.storage.max_disk_usage_mb * MiB;
 }
 
-function logQuota(logger: Logger, event: QuotaEvent): void {
+/** Logs a crossing of the quota's thresholds (once per crossing). */
+export function logQuota(logger: Logger, event: QuotaEvent): void {
   const used = `${(event.usedBytes / MiB).toFixed(1)} MiB of ${(event.limitBytes / MiB).toFixed(0)} MiB`;
   if (event.level === "full") {
     logger.error(

@@ -1,6 +1,7 @@
 import type { DeviceState, StoreOverview } from "../store/records.ts";
 import type { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { BackupState } from "./backups.ts";
+import { type ClusterStatus, clusterLines } from "./cluster-status.ts";
 
 /** The store as `status` and /metrics show it. */
 export interface StoreStatus {
@@ -12,6 +13,8 @@ export interface StoreStatus {
   queueBytes: number;
   oldestAgeSecs?: number;
   backups: BackupState;
+  /** Cluster mode: the instance's view of the cluster (the store is then the shared Postgres). */
+  cluster?: ClusterStatus;
 }
 
 /** Reads the store's figures now. */
@@ -56,6 +59,11 @@ export function storeLines(store: StoreStatus): string[] {
     `  store:       ${store.file}, ${mib(store.usedBytes)}${limit}`,
     `  queued:      ${store.queueEntries} entries, ${mib(store.queueBytes)}${oldest}`,
     `  devices:     ${devices.length === 0 ? "none" : devices.join(", ")}`,
-    `  backups:     ${backup}`,
+    ...(store.cluster === undefined
+      ? [`  backups:     ${backup}`]
+      : [
+          "  backups:     none taken by the server (cluster mode: back Postgres up with pg_dump)",
+          ...clusterLines(store.cluster),
+        ]),
   ];
 }

@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Server } from "../server/server.ts";
 import type { ListenInfo, ServerHandle } from "../server/server-handle.ts";
 import { type StartedParts, startParts } from "../util/lifecycle.ts";
+import { ClusterParts } from "./cluster-parts.ts";
 import { processLoggerSetup } from "./daemon-log.ts";
 import type { WorkerAdmin } from "./worker-admin.ts";
 import { WorkerParts } from "./worker-parts.ts";
@@ -36,7 +37,8 @@ export interface WorkerOptions {
 
 /**
  * The composition root: the one place that opens the process-lifetime parts (`WorkerParts`: the
- * store, its backups, and the server with its session factory) and owns the shutdown order
+ * store, its backups, and the server with its session factory; `ClusterParts` in cluster mode:
+ * the shared Postgres store, the membership, the cluster router) and owns the shutdown order
  * (MESSAGING.md): stop accepting and 501 to every session, wait for in-flight work, close the
  * store, flush the log. Start-up failures throw NorcError (78 config, 75 address in use).
  */
@@ -51,7 +53,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         : `configuration loaded from ${loaded.file}`,
     );
     for (const line of daemonUserWarnings(loaded.config, loaded.file)) logger.warn(line);
-    const parts = new WorkerParts(loaded.config, logger, options);
+    const parts = loaded.config.cluster.enabled
+      ? new ClusterParts(loaded.config, logger, options)
+      : new WorkerParts(loaded.config, logger, options);
     let started: StartedParts;
     try {
       if (options.loaded === undefined) {

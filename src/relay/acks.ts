@@ -1,5 +1,5 @@
 import type { Id, QueueEntry } from "../store/records.ts";
-import type { Write } from "../store/work.ts";
+import type { Guard, Write } from "../store/work.ts";
 import { checkFresh, checkSignature, readStore, requireSessionDevice, takeToken } from "./checks.ts";
 import { idHex, sameId } from "./ids.ts";
 import { queueReceipt, receiptEntry } from "./receipts.ts";
@@ -73,15 +73,28 @@ async function ackQueued(ctx: RelayContext, request: AckRequest, entry: QueueEnt
     );
   }
   const remove: Write = { type: "deleteEntry", recipient: entry.recipient, seq: entry.seq };
-  const forwarded = await forward(ctx, request, [remove]);
+  const forwarded = await forward(ctx, request, [remove], await leaseFence(ctx, request));
   ctx.stats.messagesAcked += 1;
   if (ctx.cursors.get(idHex(request.ackerId))?.acked(entry.seq)) ctx.router.wake(request.ackerId);
   return { matched: "queued", forwarded };
 }
 
-/** Queues the unchanged ack frame as a receipt for its target, committed with `writes`. */
-function forward(ctx: RelayContext, request: AckRequest, writes: Write[]): Promise<boolean> {
+/** Queues the unchanged ack frame as a receipt for its target, committed with `writes` under `guards`. */
+function forward(
+  ctx: RelayContext,
+  request: AckRequest,
+  writes: Write[],
+  guards: Guard[] = [],
+): Promise<boolean> {
   const made = { messageId: request.messageId, frame: request.frame };
   const receipt = receiptEntry(ctx, request.targetId, request.ackerId, made, request.nowMs);
-  return queueReceipt(ctx, receipt, writes, request.messageId);
+  return queueReceipt(ctx, receipt, writes, request.messageId, guards);
+}
+
+/** Cluster mode: the deletion holds only while the acker's session still has its lease epoch. */
+async function leaseFence(ctx: RelayContext, request: AckRequest): Promise<Guard[]> {
+  const epoch = ctx.router.leaseEpoch?.(request.ackerId);
+  if (epoch === undefined) return [];
+  const held = await readStore(epoch, request.messageId);
+  return [{ type: "leaseEpoch", device: request.ackerId, epoch: held }];
 }

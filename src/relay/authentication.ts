@@ -1,6 +1,7 @@
 import type { DeviceRecord, Id } from "../store/records.ts";
 import { checkFresh, storageFailure } from "./checks.ts";
 import { deviceIdOf, idHex, sameId } from "./ids.ts";
+import { lockoutLeftSecs, recordAuthFailure } from "./lockout-check.ts";
 import type { RelayContext } from "./relay-context.ts";
 import { exhausted, RelayCode, RelayError } from "./relay-error.ts";
 
@@ -41,7 +42,7 @@ export async function authenticate(
 ): Promise<AuthenticateOutcome> {
   const { nowMs, messageId: ref } = request;
   const keys = [`device:${idHex(request.deviceId)}`, `address:${request.address}`];
-  const lockedSecs = ctx.limits.lockout.remainingSecs(keys, nowMs);
+  const lockedSecs = await lockoutLeftSecs(ctx, keys, nowMs);
   if (lockedSecs > 0) {
     throw exhausted("auth_failures", lockedSecs, ref, "too many failed authentications: locked out");
   }
@@ -51,7 +52,7 @@ export async function authenticate(
     device = await verifiedDevice(ctx, request);
   } catch (error) {
     if (error instanceof RelayError && error.code !== RelayCode.internal)
-      ctx.limits.lockout.recordFailure(keys, nowMs);
+      await recordAuthFailure(ctx, keys, nowMs);
     throw error;
   }
   checkState(device, ref);

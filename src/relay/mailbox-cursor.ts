@@ -1,5 +1,6 @@
 import type { MailboxStore, UnitOfWork } from "../store/ports.ts";
 import type { Id, QueueEntry } from "../store/records.ts";
+import type { Guard } from "../store/work.ts";
 import type { ReceiptLedger } from "./receipt-ledger.ts";
 import type { RelayStats } from "./relay-stats.ts";
 
@@ -17,6 +18,13 @@ export interface MailboxCursorDeps {
   nowMs: () => number;
   /** Counts pushes and reports each one (delivery latency). */
   stats?: RelayStats;
+  /**
+   * Cluster mode: reads the page fenced by the session's lease ("stale": a newer session holds the
+   * device, nothing more is pushed here). Default: the store's mailboxPage.
+   */
+  page?: (afterSeq: number, limit: number) => Promise<QueueEntry[] | "stale">;
+  /** Cluster mode: the guards of a receipt's deletion (the session's leaseEpoch). Default: none. */
+  fence?: () => Promise<Guard[]>;
   /** A receipt's deletion failed (it stays stored, and stays out of later pushes in this process). */
   onDeleteError?: (error: unknown) => void;
 }
@@ -90,11 +98,11 @@ export class MailboxCursor {
     for (;;) {
       const room = this.deps.deliveryWindow() - this.unacked.size;
       if (this.closed || room <= 0) return pushed;
-      const page = await this.deps.store.mailboxPage(
-        this.deps.device,
-        this.lastSeq,
-        Math.min(room, PAGE_LIMIT),
-      );
+      const page = await this.readPage(Math.min(room, PAGE_LIMIT));
+      if (page === "stale") {
+        this.closed = true;
+        return pushed;
+      }
       if (page.length === 0) return pushed;
       for (const entry of page) {
         if (this.closed) return pushed;
@@ -113,6 +121,11 @@ export class MailboxCursor {
     }
   }
 
+  private readPage(limit: number): Promise<QueueEntry[] | "stale"> {
+    const { page, store, device } = this.deps;
+    return page === undefined ? store.mailboxPage(device, this.lastSeq, limit) : page(this.lastSeq, limit);
+  }
+
   /** Expired entries wait for the sweeper (which sends the failure receipt); receipts in flight went already. */
   private skips(entry: QueueEntry): boolean {
     if (entry.expiresAtMs <= this.deps.nowMs()) return true;
@@ -122,8 +135,14 @@ export class MailboxCursor {
   private deleteReceipt(entry: QueueEntry): void {
     const { store, receipts, onDeleteError } = this.deps;
     receipts.begin(entry.seq);
-    const deletion = store
-      .commit({ writes: [{ type: "deleteEntry", recipient: entry.recipient, seq: entry.seq }] })
+    const guards = this.deps.fence?.() ?? Promise.resolve([]);
+    const deletion = guards
+      .then((fence) =>
+        store.commit({
+          guards: fence,
+          writes: [{ type: "deleteEntry", recipient: entry.recipient, seq: entry.seq }],
+        }),
+      )
       .then(
         () => receipts.deleted(entry.seq, this.deps.nowMs()),
         (error: unknown) => onDeleteError?.(error),

@@ -69,12 +69,5 @@ export async function announceOffline(ctx: RelayContext, device: Id, nowMs: numb
 
 async function fanOut(ctx: RelayContext, device: Id, frame: Uint8Array, nowMs: number, ref: Id | undefined) {
   const audience = await readStore(audienceOf(ctx, device, nowMs), ref);
-  let pushed = 0;
-  for (const peer of audience) {
-    const session = ctx.router.sessionOf(peer);
-    if (session === undefined) continue;
-    session.pushPresence(frame);
-    pushed += 1;
-  }
-  return pushed;
+  return ctx.router.pushPresence(audience, frame);
 }

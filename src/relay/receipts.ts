@@ -1,8 +1,9 @@
 import type { Id, NewEntry, QueueEntry } from "../store/records.ts";
-import type { Write } from "../store/work.ts";
+import type { CommitOutcome, Guard, Write } from "../store/work.ts";
 import { commitWork } from "./checks.ts";
 import { SERVER_ID } from "./ids.ts";
 import type { RelayContext } from "./relay-context.ts";
+import { RelayCode, RelayError } from "./relay-error.ts";
 
 /** A receipt entry: the 0x11 frame `frame` (id `messageId`, from `sender`) waiting in `recipient`'s queue. */
 export function receiptEntry(
@@ -33,6 +34,7 @@ export async function queueReceipt(
   receipt: NewEntry,
   writes: Write[],
   ref: Id | undefined,
+  writeGuards: Guard[] = [],
 ): Promise<boolean> {
   const { recipient } = receipt;
   const { queueMaxFrames: maxFrames, queueMaxBytes: maxBytes } = ctx.settings;
@@ -40,6 +42,7 @@ export async function queueReceipt(
     ctx.store,
     {
       guards: [
+        ...writeGuards,
         { type: "deviceUsable", device: recipient },
         { type: "queueCap", recipient, maxFrames, maxBytes },
       ],
@@ -47,13 +50,24 @@ export async function queueReceipt(
     },
     ref,
   );
+  refuseStaleLease(outcome, ref);
   if (outcome.status === "ok") {
     ctx.router.wake(recipient);
     return true;
   }
   ctx.stats.receiptsDropped += 1;
-  if (writes.length > 0) await commitWork(ctx.store, { writes }, ref);
+  if (writes.length > 0)
+    refuseStaleLease(await commitWork(ctx.store, { guards: writeGuards, writes }, ref), ref);
   return false;
+}
+
+/** Cluster mode: a newer session of the device elsewhere holds its lease, so this one's deletions are refused (203). */
+function refuseStaleLease(outcome: CommitOutcome, ref: Id | undefined): void {
+  if (outcome.status !== "stale_lease") return;
+  throw new RelayError(RelayCode.sessionExpired, "a newer session of this device took over", {
+    reason: "superseded",
+    ref,
+  });
 }
 
 /**

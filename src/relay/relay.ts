@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
+import type { LockoutStore } from "../store/cluster-ports.ts";
 import type { Store } from "../store/ports.ts";
 import type { Id } from "../store/records.ts";
-import type { RevokeOutcome as StoreRevokeOutcome } from "../store/work.ts";
+import type { Guard, RevokeOutcome as StoreRevokeOutcome } from "../store/work.ts";
 import { type AckOutcome, type AckRequest, ack } from "./acks.ts";
 import { type AuthenticateOutcome, type AuthenticateRequest, authenticate } from "./authentication.ts";
 import { type DirectoryEntry, type DirectoryRequest, lookUp } from "./directory.ts";
@@ -24,6 +25,7 @@ import {
 } from "./revocation.ts";
 import { type LiveSession, LocalRouter, type Router } from "./router.ts";
 import { type SendOutcome, type SendRequest, send } from "./send.ts";
+import { SendOrder } from "./send-order.ts";
 import { NCP1_DEFAULTS, type RelaySettings } from "./settings.ts";
 import { Sweeper, type SweepReport, sweepOnce } from "./sweeper.ts";
 
@@ -33,6 +35,10 @@ export interface RelayDeps {
   frames: RelayFrames;
   settings?: RelaySettings;
   router?: Router;
+  /** Cluster mode: the shared §6.3 lockout (every instance counts the same failures). */
+  lockout?: LockoutStore;
+  /** Cluster mode: one sender's sends commit one after another (see SendOrder). */
+  serialSends?: boolean;
   clock?: () => number;
   random?: () => number;
   randomBytes?: (length: number) => Uint8Array;
@@ -63,6 +69,8 @@ export class Relay {
       settings,
       limits: newSharedLimits(settings.limits),
       receipts: new ReceiptLedger(),
+      sendOrder: new SendOrder(deps.serialSends),
+      sharedLockout: deps.lockout,
       cursors: new Map(),
       stats: this.stats,
       clock: deps.clock ?? Date.now,
@@ -99,9 +107,15 @@ export class Relay {
     const key = idHex(session.device);
     const previous = this.router.attach(session);
     this.ctx.cursors.get(key)?.close();
+    const router = this.router;
     const cursor = new MailboxCursor({
       store: this.ctx.store,
       device: session.device,
+      page:
+        router.fencedPage === undefined
+          ? undefined
+          : (afterSeq, limit) => router.fencedPage?.(session, afterSeq, limit) ?? Promise.resolve("stale"),
+      fence: router.leaseEpoch === undefined ? undefined : () => leaseGuards(router, session.device),
       deliveryWindow: () => this.ctx.settings.deliveryWindow,
       receipts: this.ctx.receipts,
       nowMs: this.ctx.clock,
@@ -184,4 +198,10 @@ export class Relay {
       throw error;
     });
   }
+}
+
+/** The leaseEpoch guard of the device's session here (none without leases). */
+async function leaseGuards(router: Router, device: Id): Promise<Guard[]> {
+  const epoch = router.leaseEpoch?.(device);
+  return epoch === undefined ? [] : [{ type: "leaseEpoch", device, epoch: await epoch }];
 }

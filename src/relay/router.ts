@@ -1,8 +1,8 @@
-import type { Id } from "../store/records.ts";
+import type { Id, QueueEntry } from "../store/records.ts";
 import { idHex } from "./ids.ts";
 
-/** The §9 codes the relay closes sessions with. */
-export const CloseCode = { revoked: 202, superseded: 203, suspended: 303 } as const;
+/** The §9 codes the relay closes sessions with (500: cluster mode could not take the lease). */
+export const CloseCode = { revoked: 202, superseded: 203, suspended: 303, internal: 500 } as const;
 
 /**
  * One authenticated session as the relay sees it; src/session implements it. The relay never
@@ -21,7 +21,7 @@ export interface LiveSession {
   close(code: number, reason: string): void;
 }
 
-/** Device -> its one live session: in process for one node (cluster mode would route hints between instances). */
+/** Device -> its one live session: in process for one node, or across a cluster (ClusterRouter). */
 export interface Router {
   /** Makes `session` its device's session; an older one is told to close with 203 superseded and returned. */
   attach(session: LiveSession): LiveSession | undefined;
@@ -33,6 +33,18 @@ export interface Router {
   wake(device: Id): void;
   /** Tells the device's session, if any, to end with `code`. */
   close(device: Id, code: number, reason: string): void;
+  /** Pushes a presence frame to the live sessions of `devices` (wherever they are); resolves with how many were here. */
+  pushPresence(devices: readonly Id[], frame: Uint8Array): Promise<number>;
+  /**
+   * Cluster mode: the session's queue page, read only while its lease is current ("stale" once a
+   * newer session took the device; the router has then closed this one with 203). Undefined: no leases.
+   */
+  fencedPage?(session: LiveSession, afterSeq: number, limit: number): Promise<QueueEntry[] | "stale">;
+  /**
+   * Cluster mode: the lease epoch of the device's session here, for the leaseEpoch guard of its
+   * deletions (an epoch no lease has when the device has no session here). Undefined: no leases.
+   */
+  leaseEpoch?(device: Id): Promise<number> | undefined;
   /** How many devices have a live session here (the authenticated-sessions gauge). */
   readonly size: number;
 }
@@ -67,6 +79,17 @@ export class LocalRouter implements Router {
 
   close(device: Id, code: number, reason: string): void {
     this.sessions.get(idHex(device))?.close(code, reason);
+  }
+
+  async pushPresence(devices: readonly Id[], frame: Uint8Array): Promise<number> {
+    let pushed = 0;
+    for (const device of devices) {
+      const session = this.sessions.get(idHex(device));
+      if (session === undefined) continue;
+      session.pushPresence(frame);
+      pushed += 1;
+    }
+    return pushed;
   }
 
   /** How many devices have a live session (the authenticated-sessions gauge). */

@@ -37,8 +37,22 @@ export interface SendOutcome {
  * unknown (same sender: status 0 again, nothing stored; other sender: 103) → `messages` limit (502)
  * → signature (200) → one unit of work (recipient usable 400, caps 502 limit=queue, quota 502
  * limit=disk; entry + seen + contact; failure 500) → resolves (the status-0 reply) → wakes the recipient.
+ * One sender's commits are called (cluster mode: made) in the order its sends arrived (SendOrder).
  */
 export async function send(ctx: RelayContext, request: SendRequest): Promise<SendOutcome> {
+  const turn = ctx.sendOrder.turn(idHex(request.senderId));
+  try {
+    return await sendInTurn(ctx, request, turn);
+  } finally {
+    turn.release();
+  }
+}
+
+async function sendInTurn(
+  ctx: RelayContext,
+  request: SendRequest,
+  turn: { ready: Promise<void>; release: () => void },
+): Promise<SendOutcome> {
   const { nowMs, messageId: ref, senderId, recipientId } = request;
   requireSessionDevice(senderId, request.sessionDevice, "sender_id", ref);
   if (request.payloadBytes > ctx.settings.maxPayloadBytes) {
@@ -56,7 +70,10 @@ export async function send(ctx: RelayContext, request: SendRequest): Promise<Sen
   if (knownFrom !== undefined) return duplicateOf(ctx, knownFrom, senderId, ref);
   takeToken(ctx.limits.messages, [`device:${idHex(senderId)}`], nowMs, "messages", ref);
   checkSignature(request.verifySignature, ref, "message");
-  const outcome = await commitWork(ctx.store, sendWork(ctx, request), ref);
+  await turn.ready;
+  const committing = commitWork(ctx.store, sendWork(ctx, request), ref);
+  if (!ctx.sendOrder.untilCommitted) turn.release();
+  const outcome = await committing;
   if (outcome.status !== "ok") return refusedCommit(ctx, outcome, senderId, ref);
   ctx.stats.messagesAccepted += 1;
   ctx.router.wake(recipientId);

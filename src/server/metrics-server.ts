@@ -48,7 +48,9 @@ export function startMetricsServer(
         }
         if (path === "/healthz") return new Response("ok\n");
         if (path === "/readyz") {
-          return sample().ready ? new Response("ready\n") : new Response("draining\n", { status: 503 });
+          return sample().ready
+            ? new Response("ready\n")
+            : new Response("not ready (draining, or the store is unreachable)\n", { status: 503 });
         }
         if (path === "/metrics") {
           return new Response(renderMetrics({ ...sample(), eventLoopLagSeconds: lag.lagSeconds() }), {

@@ -2,7 +2,8 @@ import type { Config } from "../config/schema.ts";
 
 /**
  * Keys a reload cannot apply to a running process: reported as "requires restart" and kept. The
- * daemon.* restart settings shape the process tree (the supervisor reads them at start).
+ * daemon.* restart settings shape the process tree (the supervisor reads them at start); the
+ * [cluster] keys choose the store and the instance's place in the cluster.
  */
 export const RESTART_KEYS = [
   "daemon.pid_file",
@@ -13,6 +14,13 @@ export const RESTART_KEYS = [
   "daemon.max_restarts",
   "daemon.restart_cooldown_secs",
   "storage.data_dir",
+  "cluster.enabled",
+  "cluster.database_url",
+  "cluster.database_password_file",
+  "cluster.pool_size",
+  "cluster.instance_name",
+  "cluster.lease_expiry_secs",
+  "cluster.heartbeat_interval_secs",
 ] as const;
 
 type Sections = Record<string, Record<string, unknown>>;

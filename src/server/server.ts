@@ -34,6 +34,8 @@ export interface ServerOptions {
   restarts?: number;
   /** Called once, when the first shutdown begins (the service manager hears STOPPING=1). */
   onShutdown?: () => void;
+  /** Whether the parts the server depends on can serve (cluster mode: the shared store answers); default yes. */
+  ready?: () => boolean;
 }
 
 /**
@@ -79,7 +81,7 @@ export class Server implements ServerHandle {
       metricsSample: () => ({
         stats: this.stats,
         openConnections: this.registry.size,
-        ready: !this.draining,
+        ready: !this.draining && (options.ready?.() ?? true),
         process: sampleProcess(),
         nowMs: Date.now(),
         extraFamilies: options.metricsExtra?.(),

@@ -176,6 +176,7 @@ function timeoutError(): ProtocolError {
 
 function closeMessage(code: number): string {
   if (code === ErrorCode.deviceRevoked) return "this device is revoked";
+  if (code === ErrorCode.internal) return "the server cannot reach its store: reconnect later";
   if (code === ErrorCode.sessionExpired) return "a newer session of this device took over";
   return "this device is suspended by the operator";
 }

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { refuseInClusterMode } from "../../config/cluster-settings.ts";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { loadConfig } from "../../config/load-config.ts";
 import { backupOnInstance } from "../../daemon/backup-on-instance.ts";
@@ -21,6 +22,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const { config } = await loadConfig(configSourceFromArgs(args));
+    refuseInClusterMode(config, "backup");
     const backup = await backupOnInstance(config, args.output as string | undefined);
     say(
       `backup written: ${backup.file} (${backup.bytes} bytes, ${Math.round(backup.durationMs)} ms, verified)`,

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { refuseInClusterMode } from "../../config/cluster-settings.ts";
 import { configSourceFromArgs } from "../../config/config-source.ts";
 import { loadConfig } from "../../config/load-config.ts";
 import { restoreOnInstance } from "../../daemon/backup-on-instance.ts";
@@ -17,6 +18,7 @@ export default defineCommand({
     if (file === undefined)
       throw new NorcError("restore needs the backup FILE (see data_dir/backups)", ExitCode.usage);
     const { config } = await loadConfig(configSourceFromArgs(args));
+    refuseInClusterMode(config, "restore");
     for (const line of await restoreOnInstance(config, file)) say(line);
     return ExitCode.ok;
   },

@@ -22,7 +22,8 @@ function importsUnder(dir: string): { file: string; target: string }[] {
 
 /**
  * Who may choose a store implementation (MESSAGING.md): the composition root and the offline
- * admin commands. `daemon/open-store.ts` is the one place both open the sqlite store;
+ * admin commands. `daemon/open-store.ts` is the one place both open the sqlite store
+ * (`daemon/open-cluster-store.ts` the Postgres one of cluster mode);
  * `daemon/backups.ts` and `daemon/backup-on-instance.ts` handle its backup files. Type-only
  * imports choose nothing and are not counted.
  */
@@ -30,6 +31,7 @@ const MAY_CHOOSE_A_STORE = new Set([
   "daemon/open-store.ts",
   "daemon/backups.ts",
   "daemon/backup-on-instance.ts",
+  "daemon/open-cluster-store.ts",
 ]);
 
 test("the store imports nothing above it: no protocol, session, relay, server, daemon or cli", () => {

@@ -1,0 +1,31 @@
+/**
+ * Keeps one sender's sends in arrival order up to their commit call. A send reads the store before
+ * it commits (seen record, queued entry); with a networked store those reads of two pipelined sends
+ * may finish in either order, and the later message would take the lower seq in the recipient's
+ * queue (its E2E send chain then rejects the earlier one as stale). Each send waits for the sends
+ * of its sender before it to have called commit (the store orders one recipient's commits by call).
+ * `untilCommitted` (cluster mode) waits for them to have committed instead: concurrent Postgres
+ * transactions killed mid-way may commit a later message and lose an earlier one; one at a time,
+ * a crash leaves a prefix of a sender's messages stored (its client resends the rest, in order).
+ */
+export class SendOrder {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  constructor(readonly untilCommitted = false) {}
+
+  /** A turn for the next send of `key`: `ready` once the earlier ones called commit; `release` once this one did (or ended). */
+  turn(key: string): { ready: Promise<void>; release: () => void } {
+    const ready = this.tails.get(key) ?? Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.tails.set(key, promise);
+    void promise.then(() => {
+      if (this.tails.get(key) === promise) this.tails.delete(key);
+    });
+    return { ready, release: resolve };
+  }
+
+  /** Senders with a send under way (for tests). */
+  get size(): number {
+    return this.tails.size;
+  }
+}
