@@ -1,4 +1,5 @@
 import type { DeviceState, StoreOverview } from "../store/records.ts";
+import type { GroupCommitStats } from "../store/sqlite/group-commit.ts";
 import type { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { BackupState } from "./backups.ts";
 
@@ -12,6 +13,8 @@ export interface StoreStatus {
   queueBytes: number;
   oldestAgeSecs?: number;
   backups: BackupState;
+  /** Group commit so far: transactions, the writes they carried, the largest batch. */
+  commits: GroupCommitStats;
 }
 
 /** Reads the store's figures now. */
@@ -33,6 +36,7 @@ export async function storeStatus(
         ? undefined
         : Math.max(0, (nowMs - overview.oldestEnqueuedAtMs) / 1000),
     backups: { ...backups },
+    commits: store.groupStats(),
   };
 }
 
