@@ -31,8 +31,19 @@ export function benchConfig(port: number, extra = ""): string {
   ].join("\n\n");
 }
 
+/**
+ * BENCH_PROFILE=DIR runs the source build under `bun --cpu-prof --cpu-prof-md` (profiles written to
+ * DIR on a SIGTERM stop); otherwise the compiled binary.
+ */
+function serverCommand(): string[] | undefined {
+  const profileDir = Bun.env.BENCH_PROFILE;
+  if (profileDir === undefined) return undefined;
+  const main = join(import.meta.dir, "../../src/main.ts");
+  return [process.execPath, "--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, main];
+}
+
 async function launch(dir: string, port: number, extra: string): Promise<BenchServer> {
-  const process = startServer(["-c", join(dir, "config.toml")], { cwd: dir });
+  const process = startServer(["-c", join(dir, "config.toml")], { cwd: dir, command: serverCommand() });
   let line: string;
   try {
     line = await process.waitFor(/listening on/, 30_000);
@@ -46,7 +57,7 @@ async function launch(dir: string, port: number, extra: string): Promise<BenchSe
     pid: process.child.pid,
     dir,
     process,
-    stop: async (signal = "SIGKILL") => {
+    stop: async (signal = Bun.env.BENCH_PROFILE === undefined ? "SIGKILL" : "SIGTERM") => {
       if (process.child.exitCode === null && process.child.signalCode === null) process.child.kill(signal);
       await process.child.exited;
     },
