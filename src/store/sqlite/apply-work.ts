@@ -4,7 +4,7 @@ import type { QuotaTracker } from "../quota-tracker.ts";
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, CommitRefusal, Guard, Work, Write } from "../work.ts";
 import { addedTo } from "../work-totals.ts";
-import { packFrame } from "./frame-packing.ts";
+import { type PackingProbe, packFrame } from "./frame-packing.ts";
 import type { Statements } from "./prepare-statements.ts";
 import type { QueueIndex } from "./queue-index.ts";
 import { seenOf } from "./rows.ts";
@@ -21,6 +21,8 @@ export interface WorkContext {
   contactResolutionMs: number;
   /** storage.compression_enabled: try zstd per stored frame (kept where it saves >= 10 %). */
   compressFrames: boolean;
+  /** Stops trying zstd on a run of frames it cannot shrink (E2E ciphertext), tries again now and then. */
+  packing: PackingProbe;
 }
 
 /**
@@ -85,7 +87,11 @@ function applyWrite(context: WorkContext, write: Write): number | undefined {
         const { recipient, kind, messageId, sender, frame, enqueuedAtMs, expiresAtMs } = write.entry;
         const seq = context.nextSeq();
         const bytes = frame.byteLength;
-        const stored = packFrame(frame, context.compressFrames);
+        const stored = packFrame(
+          frame,
+          context.compressFrames && context.packing.worthTrying(),
+          context.packing,
+        );
         statements.insertEntry.run(
           seq,
           recipient,
@@ -98,7 +104,7 @@ function applyWrite(context: WorkContext, write: Write): number | undefined {
           stored.zstd,
           bytes,
         );
-        context.queues.add(recipient, seq, bytes);
+        context.queues.add(recipient, seq, bytes, { ...write.entry, seq });
         return seq;
       }
       case "deleteEntry": {

@@ -37,6 +37,11 @@ export function queuedEntries(context: WorkContext, recipient: Uint8Array): Queu
 export function entriesAt(context: WorkContext, seqs: number[]): QueueEntry[] {
   const entries: QueueEntry[] = [];
   for (const seq of seqs) {
+    const cached = context.queues.recent.get(seq);
+    if (cached !== undefined) {
+      entries.push(cached);
+      continue;
+    }
     const row = context.statements.entryBySeq.get(seq);
     if (row !== null) entries.push(entryOf(row));
   }
