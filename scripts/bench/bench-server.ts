@@ -33,11 +33,13 @@ export function benchConfig(port: number, extra = ""): string {
 
 /**
  * BENCH_PROFILE=DIR runs the source build under `bun --cpu-prof --cpu-prof-md` (profiles written to
- * DIR on a SIGTERM stop); otherwise the compiled binary.
+ * DIR on a SIGTERM stop); BENCH_BINARY=PATH another compiled binary (a before/after comparison);
+ * otherwise dist/norc-server.
  */
 function serverCommand(): string[] | undefined {
   const profileDir = Bun.env.BENCH_PROFILE;
-  if (profileDir === undefined) return undefined;
+  if (profileDir === undefined)
+    return Bun.env.BENCH_BINARY === undefined ? undefined : [Bun.env.BENCH_BINARY];
   const main = join(import.meta.dir, "../../src/main.ts");
   return [process.execPath, "--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, main];
 }
