@@ -30,11 +30,18 @@ export function ed25519PrivateKey(seed: Uint8Array): KeyObject {
   });
 }
 
+/** Raw public halves of private keys already asked for: deriving one costs an import and an export per frame built. */
+const PUBLIC_HALVES = new WeakMap<KeyObject, Uint8Array>();
+
 /** The 32 raw bytes of a public key (Ed25519 or X25519), or of the public half of a private key. */
 export function rawPublicKey(key: KeyObject): Uint8Array {
+  const known = PUBLIC_HALVES.get(key);
+  if (known !== undefined) return known.slice();
   const publicKey = key.type === "private" ? createPublicKey(key) : key;
   const der = publicKey.export({ format: "der", type: "spki" });
-  return new Uint8Array(der.subarray(der.length - 32));
+  const raw = new Uint8Array(der.subarray(der.length - 32));
+  if (key.type === "private") PUBLIC_HALVES.set(key, raw.slice());
+  return raw;
 }
 
 /** Ed25519 signature of `message`. */
