@@ -1,10 +1,10 @@
 // Signed, durably queued 1 KiB messages through the compiled server over TLS, next to the floor
 // measured in the same run. Usage: bun run build && bun scripts/bench-relay.ts [--pairs 50]
-// [--mode open|closed|both] [--rate 2000] [--seconds 8] [--window 4] [--workers 2]. Exits 1 when an
+// [--mode open|closed|both] [--rate 2000] [--seconds 8] [--warmup 3] [--window 4] [--workers 2]. Exits 1 when an
 // accepted (status 0) message was not delivered.
 import { freePort } from "../tests/helpers/binary.ts";
 import { startBenchServer } from "./bench/bench-server.ts";
-import { loadAverage, numberFlag, percentile, processCpuSeconds } from "./bench/proc-cpu.ts";
+import { loadAverage, numberFlag, percentile, processCpuSplit } from "./bench/proc-cpu.ts";
 import { relayFloor } from "./bench/relay-floor.ts";
 import type { WorkerPlan, WorkerResult } from "./bench/relay-worker.ts";
 
@@ -13,17 +13,19 @@ const rate = numberFlag("rate", 2000);
 const seconds = numberFlag("seconds", 8);
 const window = numberFlag("window", 4);
 const workers = numberFlag("workers", 2);
+const warmup = numberFlag("warmup", 3);
 const modeIndex = Bun.argv.indexOf("--mode");
 const modeArg = modeIndex < 0 ? "both" : Bun.argv[modeIndex + 1];
 const modes: Array<"open" | "closed"> =
   modeArg === "both" ? ["open", "closed"] : [modeArg as "open" | "closed"];
 /** Closed loop composes ahead for this rate (more is composed live, and counted). */
-const CLOSED_AHEAD_RATE = 12_000;
+const CLOSED_AHEAD_RATE = 3_000;
 
 interface Run {
   mode: "open" | "closed";
   results: WorkerResult[];
   serverCpuSeconds: number;
+  serverSystemSeconds: number;
   commits: number;
   commitTasks: number;
 }
@@ -48,7 +50,8 @@ async function runMode(mode: "open" | "closed"): Promise<Run> {
   const server = await startBenchServer(`[metrics]\nenabled = true\nport = ${metricsPort}`);
   try {
     const perWorker = Math.ceil(pairs / workers);
-    const ahead = Math.ceil(((mode === "open" ? rate : CLOSED_AHEAD_RATE) * seconds) / pairs) + window;
+    const ahead =
+      Math.ceil(((mode === "open" ? rate : CLOSED_AHEAD_RATE) * (seconds + warmup)) / pairs) + window;
     const children = Array.from({ length: workers }, (_, w) => {
       const plan: WorkerPlan = {
         port: server.port,
@@ -58,6 +61,7 @@ async function runMode(mode: "open" | "closed"): Promise<Run> {
         rate: rate / workers,
         window,
         seconds,
+        warmupSeconds: warmup,
         ahead,
       };
       return Bun.spawn([process.execPath, `${import.meta.dir}/bench/relay-worker.ts`, JSON.stringify(plan)], {
@@ -67,26 +71,36 @@ async function runMode(mode: "open" | "closed"): Promise<Run> {
       });
     });
     const readers = children.map((child) => lines(child.stdout));
-    for (const reader of readers)
-      if ((await reader.next()).value !== "ready") throw new Error("a worker failed");
+    await expectLine(readers, "ready");
+    // the same load for `warmup` seconds first: a fresh server runs its JS in lower JIT tiers
+    for (const child of children) child.stdin.write("warm\n");
+    for (const child of children) child.stdin.flush();
+    await expectLine(readers, "warm");
     const commitsBefore = await freshCommits(metricsPort);
-    const before = { cpu: processCpuSeconds(server.pid), ...commitsBefore };
+    const before = { cpu: processCpuSplit(server.pid), ...commitsBefore };
     for (const child of children) child.stdin.write("go\n");
     for (const child of children) child.stdin.flush();
     const results = await Promise.all(readers.map(async (r) => JSON.parse((await r.next()).value as string)));
-    const cpuAfter = processCpuSeconds(server.pid);
+    const cpuAfter = processCpuSplit(server.pid);
     const after = { cpu: cpuAfter, ...(await freshCommits(metricsPort)) };
     await Promise.all(children.map((child) => child.exited));
     return {
       mode,
       results,
-      serverCpuSeconds: after.cpu - before.cpu,
+      serverCpuSeconds: after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system,
+      serverSystemSeconds: after.cpu.system - before.cpu.system,
       commits: after.commits - before.commits,
       commitTasks: after.tasks - before.tasks,
     };
   } finally {
     await server.stop();
     server.cleanup();
+  }
+}
+
+async function expectLine(readers: AsyncGenerator<string>[], expected: string): Promise<void> {
+  for (const reader of readers) {
+    if ((await reader.next()).value !== expected) throw new Error(`a worker failed before "${expected}"`);
   }
 }
 
@@ -122,7 +136,7 @@ function report(run: Run): boolean {
       `p99 ${f(percentile(latencies, 99), 2)} ms p99.9 ${f(percentile(latencies, 99.9), 2)} ms max ${f(latencies.at(-1) ?? 0, 2)} ms`,
   );
   console.log(
-    `  server CPU ${f(serverUs, 1)} µs/msg; floor ${f(floorUs, 1)} µs/msg (crypto ${f(floor.cryptoUs, 1)} + commit ${f(floor.commitUs, 1)} ` +
+    `  server CPU ${f(serverUs, 1)} µs/msg (system ${f((run.serverSystemSeconds * 1e6) / Math.max(1, delivered), 1)}); floor ${f(floorUs, 1)} µs/msg (crypto ${f(floor.cryptoUs, 1)} + commit ${f(floor.commitUs, 1)} ` +
       `at ${f(batch, 1)} changes per commit; + status-0 ack sign+seal ${f(floor.serverAckUs, 1)}); ` +
       `ratio ${f(serverUs / floorUs, 2)} (${f(serverUs / (floorUs + floor.serverAckUs), 2)} with the status-0 ack in the floor)`,
   );

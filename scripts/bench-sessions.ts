@@ -5,7 +5,7 @@
 // (the server may hold up to its fd limit, 20,000 here; each client process holds sessions/workers).
 import { join } from "node:path";
 import { type BenchServer, startBenchServer } from "./bench/bench-server.ts";
-import { loadAverage, numberFlag, residentBytes } from "./bench/proc-cpu.ts";
+import { loadAverage, numberFlag, processCpuSeconds, residentBytes } from "./bench/proc-cpu.ts";
 
 const sessions = numberFlag("sessions", 10_000);
 const workers = numberFlag("workers", 2);
@@ -76,9 +76,11 @@ async function measureServer(server: BenchServer): Promise<void> {
   await server.stop("SIGKILL");
   const restarted = await server.restart();
   const listeningAtMs = Date.now();
+  const cpuAtListening = processCpuSeconds(restarted.pid);
   const results = await Promise.all(
     readers.map(async (reader) => JSON.parse((await reader.next()).value ?? "{}")),
   );
+  const stormCpuUs = ((processCpuSeconds(restarted.pid) - cpuAtListening) * 1e6) / Math.max(1, held);
   const times = results.flatMap((r: { atMs: number[] }) => r.atMs).sort((a, b) => a - b);
   const attempts = results.flatMap((r: { attempts: number[] }) => r.attempts);
   const last = times.at(-1) ?? listeningAtMs;
@@ -89,6 +91,7 @@ async function measureServer(server: BenchServer): Promise<void> {
       `${(times.length / spanSeconds).toFixed(0)} sessions/s from the first to the last (${spanSeconds.toFixed(2)} s), ` +
       `${(times.length / Math.max(0.001, (last - listeningAtMs) / 1000)).toFixed(0)}/s from the restart's listening line; ` +
       `attempts per device max ${Math.max(...attempts)}, mean ${(attempts.reduce((a, b) => a + b, 0) / Math.max(1, attempts.length)).toFixed(2)}; ` +
+      `server CPU ${stormCpuUs.toFixed(0)} µs per re-established session (≈ ${(1e6 / stormCpuUs).toFixed(0)}/s on a core of its own); ` +
       `RSS after ${(residentBytes(restarted.pid) / 1048576).toFixed(1)} MiB; load average ${loadAverage()}`,
   );
   await stopAll(children);

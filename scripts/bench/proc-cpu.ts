@@ -5,8 +5,14 @@ const TICKS_PER_SECOND = 100;
 
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux only). */
 export function processCpuSeconds(pid: number): number {
+  const { user, system } = processCpuSplit(pid);
+  return user + system;
+}
+
+/** The same, user and system apart. */
+export function processCpuSplit(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
 }
 
 /** Resident memory of a process in bytes (VmRSS of /proc/<pid>/status). */
