@@ -24,6 +24,14 @@ export class EntryCache {
     return entry === undefined ? undefined : copyOf(entry);
   }
 
+  /** Whether the cached entry `seq` has this message id (no copy made); undefined when not held. */
+  hasMessageId(seq: number, messageId: Uint8Array): boolean | undefined {
+    const entry = this.entries.get(seq);
+    if (entry === undefined) return undefined;
+    const id = entry.messageId;
+    return Buffer.from(id.buffer, id.byteOffset, id.byteLength).equals(messageId);
+  }
+
   /** Holds a copy of an entry just inserted in the open transaction (dropped again if it rolls back). */
   add(inserted: QueueEntry): void {
     if (inserted.frame.byteLength > this.maxBytes) return;

@@ -47,3 +47,14 @@ export function entriesAt(context: WorkContext, seqs: number[]): QueueEntry[] {
   }
   return entries;
 }
+
+/** The queued entry of `recipient` with this message id: cached entries compared in place, others read. */
+export function findQueued(context: WorkContext, recipient: Uint8Array, messageId: Uint8Array) {
+  for (const seq of context.queues.page(recipient, 0, Number.POSITIVE_INFINITY)) {
+    const cached = context.queues.recent.hasMessageId(seq, messageId);
+    if (cached === false) continue;
+    const [entry] = entriesAt(context, [seq]);
+    if (entry !== undefined && Buffer.from(entry.messageId).equals(messageId)) return entry;
+  }
+  return undefined;
+}

@@ -20,7 +20,7 @@ import { type BackupOutcome, writeBackup } from "./backup.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { PackingProbe } from "./frame-packing.ts";
 import { GroupCommit, type GroupCommitStats } from "./group-commit.ts";
-import { entriesAt, queuedEntries, revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
+import { entriesAt, findQueued, revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
 import { type DatabaseSettings, databaseSettings, openDatabase } from "./open-database.ts";
 import { prepareStatements, type Statements } from "./prepare-statements.ts";
 import { QueueIndex } from "./queue-index.ts";
@@ -150,9 +150,7 @@ export class SqliteStore implements Store {
       const [entry] = entriesAt(this.context, [seen.seq]);
       if (entry !== undefined) return entry;
     }
-    return queuedEntries(this.context, recipient).find((entry) =>
-      Buffer.from(entry.messageId).equals(messageId),
-    );
+    return findQueued(this.context, recipient, messageId);
   }
 
   async queueStats(recipient: Id): Promise<QueueStats> {
