@@ -1,11 +1,14 @@
 // NCP-1 handshakes/s over plain TCP and TLS against the compiled server, and ping RTT p50/p99 with
 // 1,000 connected clients. Usage: bun run build && bun scripts/bench-handshake.ts [--seconds 5] [--concurrency 64]
 // [--workers 2] [--warmup 2] [--no-ping]. After `warmup` seconds of handshakes, prints the server's
-// and the clients' CPU per handshake (Linux /proc, process.cpuUsage) and the load average.
+// and the clients' CPU per handshake (Linux /proc, process.cpuUsage) and the load average. For TLS,
+// the same run measures the floor (scripts/bench/handshake-floor-server.ts: TLS accept + the
+// handshake's crypto only, same certificate) and prints the server's CPU per handshake over it.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ConnectOptions, connectNcp, type NcpConnection } from "../src/client/ncp-client.ts";
+import { createClientHello } from "../src/protocol/client-handshake.ts";
 import { startServer } from "../tests/helpers/server-process.ts";
 
 function flag(name: string, fallback: number): number {
@@ -44,6 +47,42 @@ async function handshakeRate(
   return { done, failures, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
+/** The floor's client loop: TLS connect, write a ClientHello, close on the first reply bytes. */
+async function floorRate(port: number): Promise<{ done: number; failures: number; cpuSeconds: number }> {
+  const cpuBefore = process.cpuUsage();
+  let done = 0;
+  let failures = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const once = () =>
+    new Promise<boolean>((resolve) => {
+      const frame = createClientHello().frame;
+      Bun.connect({
+        hostname: "127.0.0.1",
+        port,
+        tls: { rejectUnauthorized: false },
+        socket: {
+          open: (socket) => void socket.write(frame),
+          data: (socket) => {
+            socket.end();
+            resolve(true);
+          },
+          error: () => resolve(false),
+          connectError: () => resolve(false),
+          close: () => resolve(false),
+        },
+      }).catch(() => resolve(false));
+    });
+  const loop = async () => {
+    while (performance.now() < deadline) {
+      if (await once()) done++;
+      else failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const cpu = process.cpuUsage(cpuBefore);
+  return { done, failures, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
 /** CPU seconds (user, system) a process has used so far, from /proc (Linux). */
 function cpuSeconds(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
@@ -53,7 +92,7 @@ function cpuSeconds(pid: number): { user: number; system: number } {
 /** Runs the handshake loop in `workers` client processes at once (the client side must not be the bottleneck). */
 async function handshakeRateInWorkers(
   port: number,
-  tls: boolean,
+  tls: boolean | "floor",
   runSeconds = seconds,
 ): Promise<{ perSecond: number; total: number; failures: number; clientCpuSeconds: number }> {
   const started = performance.now();
@@ -131,7 +170,10 @@ async function pingLatency(options: ConnectOptions): Promise<Record<string, numb
   };
 }
 
-async function withServer<T>(tls: boolean, body: (port: number, pid: number) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  tls: boolean,
+  body: (port: number, pid: number, dir: string) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "norc-bench-"));
   writeFileSync(
     join(dir, "config.toml"),
@@ -143,10 +185,38 @@ async function withServer<T>(tls: boolean, body: (port: number, pid: number) => 
   try {
     const line = await server.waitFor(/listening on/, 20_000);
     const port = Number(/:(\d+)\b/.exec(line.slice(line.indexOf("listening on")))?.[1]);
-    return await body(port, server.child.pid);
+    return await body(port, server.child.pid, dir);
   } finally {
     await server.kill();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the floor server on the NCP server's certificate; its CPU per handshake after the same warm-up. */
+async function floorCpuPerHandshake(dir: string): Promise<{ cpuUs: number; perSecond: number }> {
+  const tlsDir = join(dir, "data", "tls");
+  const floor = Bun.spawn(
+    [
+      process.execPath,
+      join(import.meta.dir, "bench", "handshake-floor-server.ts"),
+      join(tlsDir, "server.crt"),
+      join(tlsDir, "server.key"),
+    ],
+    { stdout: "pipe", stderr: "inherit" },
+  );
+  try {
+    const reader = floor.stdout.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    const port = Number(/:(\d+)/.exec(first)?.[1]);
+    if (warmup > 0) await handshakeRateInWorkers(port, "floor", warmup);
+    const before = cpuSeconds(floor.pid);
+    const rate = await handshakeRateInWorkers(port, "floor");
+    const after = cpuSeconds(floor.pid);
+    const cpu = after.user - before.user + after.system - before.system;
+    return { cpuUs: (cpu / Math.max(1, rate.total)) * 1e6, perSecond: rate.perSecond };
+  } finally {
+    floor.kill("SIGKILL");
+    await floor.exited;
   }
 }
 
@@ -154,14 +224,17 @@ const workerIndex = Bun.argv.indexOf("--worker");
 if (workerIndex >= 0) {
   const port = Number(Bun.argv[workerIndex + 1]);
   const tls = Bun.argv[workerIndex + 2] === "true";
-  const result = await handshakeRate({ host: "127.0.0.1", port, tls: tls ? { insecure: true } : undefined });
+  const result =
+    Bun.argv[workerIndex + 2] === "floor"
+      ? await floorRate(port)
+      : await handshakeRate({ host: "127.0.0.1", port, tls: tls ? { insecure: true } : undefined });
   console.log(JSON.stringify(result));
   process.exit(0);
 }
 
 for (const tls of [false, true]) {
   const label = tls ? "TLS" : "plain TCP";
-  await withServer(tls, async (port, pid) => {
+  await withServer(tls, async (port, pid, dir) => {
     const options: ConnectOptions = { host: "127.0.0.1", port, tls: tls ? { insecure: true } : undefined };
     // A fresh server runs its crypto code in lower JIT tiers for its first thousands of handshakes.
     if (warmup > 0) await handshakeRateInWorkers(port, tls, warmup);
@@ -180,6 +253,14 @@ for (const tls of [false, true]) {
         `client CPU ${clientCpuUs.toFixed(0)} µs (server + clients on ${cores} cores: at most ≈ ${((cores * 1e6) / (serverCpuUs + clientCpuUs)).toFixed(0)}/s); ` +
         `load average ${loadAverage()}`,
     );
+    if (tls) {
+      const floor = await floorCpuPerHandshake(dir);
+      console.log(
+        `${label} floor (TLS accept + X25519 keygen/derive, Ed25519 sign, BLAKE3 key schedule; same certificate): ` +
+          `${floor.perSecond.toFixed(0)} handshakes/s, server CPU ${floor.cpuUs.toFixed(0)} µs per handshake; ` +
+          `norc-server / floor = ${(serverCpuUs / floor.cpuUs).toFixed(2)}`,
+      );
+    }
     if (skipPing) return;
     const latency = await pingLatency(options);
     const f = (n: number | undefined) => (n ?? 0).toFixed(3);

@@ -41,6 +41,12 @@ export function storeMetrics(store: StoreStatus): string {
     family("norc_backup_last_duration_seconds", "gauge", "Duration of the last backup.", [
       ["", (b.lastDurationMs ?? 0) / 1000],
     ]),
+    family("norc_store_commits_total", "counter", "Store transactions committed (group commit).", [
+      ["", store.commits.batches],
+    ]),
+    family("norc_store_commit_tasks_total", "counter", "Store changes those transactions carried.", [
+      ["", store.commits.tasks],
+    ]),
     family("norc_backup_kept_bytes", "gauge", "Bytes of the verified backups kept.", [["", b.keptBytes]]),
   ].join("\n");
 }

@@ -1,4 +1,5 @@
 import type { DeviceState, StoreOverview } from "../store/records.ts";
+import type { GroupCommitStats } from "../store/sqlite/group-commit.ts";
 import type { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { BackupState } from "./backups.ts";
 import { type ClusterStatus, clusterLines } from "./cluster-status.ts";
@@ -15,6 +16,8 @@ export interface StoreStatus {
   backups: BackupState;
   /** Cluster mode: the instance's view of the cluster (the store is then the shared Postgres). */
   cluster?: ClusterStatus;
+  /** Group commit so far: transactions, the writes they carried, the largest batch. */
+  commits: GroupCommitStats;
 }
 
 /** Reads the store's figures now. */
@@ -36,6 +39,7 @@ export async function storeStatus(
         ? undefined
         : Math.max(0, (nowMs - overview.oldestEnqueuedAtMs) / 1000),
     backups: { ...backups },
+    commits: store.groupStats(),
   };
 }
 

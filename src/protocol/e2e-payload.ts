@@ -62,7 +62,7 @@ export function sealPayload(
   if (total > MAX_PAYLOAD)
     throw new RangeError(`the payload would be ${total} bytes (max_payload ${MAX_PAYLOAD})`);
   const ephemeral = ephemeralFromSecret(options.ephemeralSecret ?? randomBytes(32));
-  const z = x25519(ephemeral.privateKey, recipientU);
+  const z = x25519(ephemeral.privateKey, recipientU, { cache: true });
   if (z === null) throw new RangeError("X25519 with the recipient key is all zero");
   const plaintext = new Uint8Array(total - 48);
   new DataView(plaintext.buffer).setUint32(0, encoded.length);

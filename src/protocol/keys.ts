@@ -30,11 +30,18 @@ export function ed25519PrivateKey(seed: Uint8Array): KeyObject {
   });
 }
 
+/** Raw public halves of private keys already asked for: deriving one costs an import and an export per frame built. */
+const PUBLIC_HALVES = new WeakMap<KeyObject, Uint8Array>();
+
 /** The 32 raw bytes of a public key (Ed25519 or X25519), or of the public half of a private key. */
 export function rawPublicKey(key: KeyObject): Uint8Array {
+  const known = PUBLIC_HALVES.get(key);
+  if (known !== undefined) return known.slice();
   const publicKey = key.type === "private" ? createPublicKey(key) : key;
   const der = publicKey.export({ format: "der", type: "spki" });
-  return new Uint8Array(der.subarray(der.length - 32));
+  const raw = new Uint8Array(der.subarray(der.length - 32));
+  if (key.type === "private") PUBLIC_HALVES.set(key, raw.slice());
+  return raw;
 }
 
 /** Ed25519 signature of `message`. */
@@ -74,16 +81,25 @@ export function ephemeralFromSecret(secret: Uint8Array): EphemeralKey {
   return { privateKey, publicKey: rawPublicKey(privateKey) };
 }
 
-/** X25519(own secret, peer public); null when the peer key is invalid or the result is all zero. */
-export function x25519(privateKey: KeyObject, peerPublic: Uint8Array): Uint8Array | null {
+function x25519PublicKey(raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.from(concatBytes(X25519_SPKI, raw)), format: "der", type: "spki" });
+}
+
+/**
+ * X25519(own secret, peer public); null when the peer key is invalid or the result is all zero.
+ * `cache` keeps the peer's KeyObject (a long-lived key such as a recipient's, not an ephemeral one).
+ */
+export function x25519(
+  privateKey: KeyObject,
+  peerPublic: Uint8Array,
+  options: { cache?: boolean } = {},
+): Uint8Array | null {
   if (peerPublic.length !== 32) return null;
   let shared: Uint8Array;
   try {
-    const publicKey = createPublicKey({
-      key: Buffer.from(concatBytes(X25519_SPKI, peerPublic)),
-      format: "der",
-      type: "spki",
-    });
+    const publicKey = options.cache
+      ? cachedKey(X25519_KEYS, peerPublic, x25519PublicKey)
+      : x25519PublicKey(peerPublic);
     shared = new Uint8Array(diffieHellman({ privateKey, publicKey }));
   } catch {
     return null;
@@ -97,8 +113,23 @@ export function x25519(privateKey: KeyObject, peerPublic: Uint8Array): Uint8Arra
 export function verifyEd25519Raw(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32) return false;
   try {
-    return verifyEd25519(ed25519PublicKey(publicKey), message, signature);
+    return verifyEd25519(cachedKey(ED25519_KEYS, publicKey, ed25519PublicKey), message, signature);
   } catch {
     return false;
   }
+}
+
+/** KeyObjects made from raw keys, newest last; importing a key costs about as much as a verify (§12: one per device). */
+const ED25519_KEYS = new Map<string, KeyObject>();
+const X25519_KEYS = new Map<string, KeyObject>();
+const KEY_CACHE_SIZE = 4096;
+
+function cachedKey(cache: Map<string, KeyObject>, raw: Uint8Array, make: (raw: Uint8Array) => KeyObject) {
+  const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1");
+  const found = cache.get(id);
+  if (found !== undefined) return found;
+  const made = make(raw);
+  if (cache.size >= KEY_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(id, made);
+  return made;
 }

@@ -39,18 +39,18 @@ export class RecordCipher {
     return this.seq;
   }
 
-  /** Seals an inner frame (flags bit 0 clear, length = 48 + |body|) into a record. */
+  /** Seals an inner frame (flags bit 0 clear, length = 48 + |body|) into a record, encrypting in place. */
   seal(inner: Uint8Array): Uint8Array {
     const seq = this.advance();
-    const header = inner.slice(0, HEADER_SIZE);
-    header[3] = (header[3] as number) | FLAG_ENCRYPTED;
-    new DataView(header.buffer).setUint32(4, inner.length + TAG_SIZE);
-    const sealed = chacha20poly1305(this.key, recordNonce(seq), recordAad(header, seq, this.th)).encrypt(
+    const record = new Uint8Array(inner.length + TAG_SIZE);
+    record.set(inner.subarray(0, HEADER_SIZE));
+    record[3] = (record[3] as number) | FLAG_ENCRYPTED;
+    new DataView(record.buffer).setUint32(4, record.length);
+    const header = record.subarray(0, HEADER_SIZE);
+    chacha20poly1305(this.key, recordNonce(seq), recordAad(header, seq, this.th)).encrypt(
       inner.subarray(HEADER_SIZE),
+      record.subarray(HEADER_SIZE),
     );
-    const record = new Uint8Array(HEADER_SIZE + sealed.length);
-    record.set(header);
-    record.set(sealed, HEADER_SIZE);
     return record;
   }
 
@@ -62,20 +62,19 @@ export class RecordCipher {
     if (record.length < HEADER_SIZE + TAG_SIZE) return null;
     const header = record.subarray(0, HEADER_SIZE);
     const seq = this.seq;
-    let body: Uint8Array;
+    const inner = new Uint8Array(record.length - TAG_SIZE);
     try {
-      body = chacha20poly1305(this.key, recordNonce(seq), recordAad(header, seq, this.th)).decrypt(
+      chacha20poly1305(this.key, recordNonce(seq), recordAad(header, seq, this.th)).decrypt(
         record.subarray(HEADER_SIZE),
+        inner.subarray(HEADER_SIZE),
       );
     } catch {
       return null;
     }
     this.advance();
-    const inner = new Uint8Array(HEADER_SIZE + body.length);
     inner.set(header);
     inner[3] = (inner[3] as number) & ~FLAG_ENCRYPTED;
     new DataView(inner.buffer).setUint32(4, inner.length);
-    inner.set(body, HEADER_SIZE);
     return inner;
   }
 

@@ -7,7 +7,7 @@ export const FIELD_P = 2n ** 255n - 19n;
 const Y8 = 0x05fc536d880238b13933c6d305acdfd5f098eff289f4c345b027b2c28f95e826n;
 
 /** The y-coordinates of the eight small-order points: order 1 (1), 2 (p − 1), 4 (0), 8 (±Y8). */
-const SMALL_ORDER_Y = new Set([0n, 1n, FIELD_P - 1n, Y8, FIELD_P - Y8]);
+const SMALL_ORDER_Y = [0n, 1n, FIELD_P - 1n, Y8, FIELD_P - Y8];
 
 /** The y-coordinate of a 32-byte point encoding (little-endian, sign bit of x cleared). */
 export function encodedY(point: Uint8Array): bigint {
@@ -19,6 +19,35 @@ export function encodedY(point: Uint8Array): bigint {
   return y;
 }
 
+function littleEndian(value: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  let rest = value;
+  for (let i = 0; i < 32; i++) {
+    out[i] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+  return out;
+}
+
+/** The small-order y encodings as bytes, so the hot path compares bytes instead of making BigInts. */
+const SMALL_ORDER_BYTES = SMALL_ORDER_Y.map(littleEndian);
+
+/** y (the encoding without its sign bit) is y ≥ p: 0x7f, thirty 0xff, then a low byte ≥ 0xed. */
+function isNonCanonicalY(point: Uint8Array): boolean {
+  if (((point[31] as number) & 0x7f) !== 0x7f || (point[0] as number) < 0xed) return false;
+  for (let i = 1; i < 31; i++) if (point[i] !== 0xff) return false;
+  return true;
+}
+
+function isSmallOrderY(point: Uint8Array): boolean {
+  for (const small of SMALL_ORDER_BYTES) {
+    let differs = ((point[31] as number) & 0x7f) ^ (small[31] as number);
+    for (let i = 0; i < 31 && differs === 0; i++) differs |= (point[i] as number) ^ (small[i] as number);
+    if (differs === 0) return true;
+  }
+  return false;
+}
+
 /**
  * True when a point encoding may be used under strict verification: 32 bytes, y < p (canonical,
  * RFC 8032 §5.1.3) and not one of the eight small-order points, whose keys let anyone forge.
@@ -26,8 +55,7 @@ export function encodedY(point: Uint8Array): bigint {
  */
 export function isStrictPoint(point: Uint8Array): boolean {
   if (point.length !== 32) return false;
-  const y = encodedY(point);
-  return y < FIELD_P && !SMALL_ORDER_Y.has(y);
+  return !isNonCanonicalY(point) && !isSmallOrderY(point);
 }
 
 /**

@@ -7,6 +7,9 @@ const PENDING = Number.POSITIVE_INFINITY;
  */
 export class ReceiptLedger {
   private readonly written = new Map<number, number>();
+  /** Deletions in the order they committed (seq, time): pruning takes the old ones off the front. */
+  private readonly deletions: number[] = [];
+  private head = 0;
 
   constructor(
     private readonly keepMs = 60_000,
@@ -21,6 +24,7 @@ export class ReceiptLedger {
   /** Its deletion committed at `nowMs`. */
   deleted(seq: number, nowMs: number): void {
     this.written.set(seq, nowMs);
+    this.deletions.push(seq, nowMs);
     if (this.written.size > this.pruneAbove) this.prune(nowMs);
   }
 
@@ -29,8 +33,17 @@ export class ReceiptLedger {
     return this.written.has(seq);
   }
 
+  /** Forgets deletions older than keepMs, oldest first: amortized O(1) per deletion. */
   private prune(nowMs: number): void {
-    for (const [seq, deletedAtMs] of this.written)
-      if (nowMs - deletedAtMs > this.keepMs) this.written.delete(seq);
+    const order = this.deletions;
+    while (this.head < order.length && nowMs - (order[this.head + 1] as number) > this.keepMs) {
+      const seq = order[this.head] as number;
+      if (this.written.get(seq) === order[this.head + 1]) this.written.delete(seq);
+      this.head += 2;
+    }
+    if (this.head > 8192 && this.head * 2 > order.length) {
+      order.splice(0, this.head);
+      this.head = 0;
+    }
   }
 }

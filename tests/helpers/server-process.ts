@@ -12,12 +12,12 @@ export interface ServerProcess {
   kill: () => Promise<void>;
 }
 
-/** Starts the compiled binary with `args` in `cwd` and a clean environment. */
+/** Starts the compiled binary (or `command`, e.g. a profiled source run) with `args` in `cwd` and a clean environment. */
 export function startServer(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; command?: string[] } = {},
 ): ServerProcess {
-  const child = Bun.spawn([BINARY, ...args], {
+  const child = Bun.spawn([...(options.command ?? [BINARY]), ...args], {
     cwd: options.cwd,
     env: options.env ?? cleanEnv(),
     stdin: "ignore",

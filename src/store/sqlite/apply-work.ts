@@ -4,7 +4,7 @@ import type { QuotaTracker } from "../quota-tracker.ts";
 import { StoreError } from "../store-error.ts";
 import type { CommitOutcome, CommitRefusal, Guard, Work, Write } from "../work.ts";
 import { addedTo } from "../work-totals.ts";
-import { packFrame } from "./frame-packing.ts";
+import { type PackingProbe, packFrame } from "./frame-packing.ts";
 import type { Statements } from "./prepare-statements.ts";
 import type { QueueIndex } from "./queue-index.ts";
 import { seenOf } from "./rows.ts";
@@ -23,6 +23,8 @@ export interface WorkContext {
   compressFrames: boolean;
   /** The epoch of the device's session lease held now (0: none), for the leaseEpoch guard. */
   leaseEpochOf: (device: Uint8Array) => number;
+  /** Stops trying zstd on a run of frames it cannot shrink (E2E ciphertext), tries again now and then. */
+  packing: PackingProbe;
 }
 
 /**
@@ -91,7 +93,11 @@ function applyWrite(context: WorkContext, write: Write): number | undefined {
         const { recipient, kind, messageId, sender, frame, enqueuedAtMs, expiresAtMs } = write.entry;
         const seq = context.nextSeq();
         const bytes = frame.byteLength;
-        const stored = packFrame(frame, context.compressFrames);
+        const stored = packFrame(
+          frame,
+          context.compressFrames && context.packing.worthTrying(),
+          context.packing,
+        );
         statements.insertEntry.run(
           seq,
           recipient,
@@ -104,7 +110,7 @@ function applyWrite(context: WorkContext, write: Write): number | undefined {
           stored.zstd,
           bytes,
         );
-        context.queues.add(recipient, seq, bytes);
+        context.queues.add(recipient, seq, bytes, { ...write.entry, seq });
         return seq;
       }
       case "deleteEntry": {

@@ -37,8 +37,24 @@ export function queuedEntries(context: WorkContext, recipient: Uint8Array): Queu
 export function entriesAt(context: WorkContext, seqs: number[]): QueueEntry[] {
   const entries: QueueEntry[] = [];
   for (const seq of seqs) {
+    const cached = context.queues.recent.get(seq);
+    if (cached !== undefined) {
+      entries.push(cached);
+      continue;
+    }
     const row = context.statements.entryBySeq.get(seq);
     if (row !== null) entries.push(entryOf(row));
   }
   return entries;
+}
+
+/** The queued entry of `recipient` with this message id: cached entries compared in place, others read. */
+export function findQueued(context: WorkContext, recipient: Uint8Array, messageId: Uint8Array) {
+  for (const seq of context.queues.page(recipient, 0, Number.POSITIVE_INFINITY)) {
+    const cached = context.queues.recent.hasMessageId(seq, messageId);
+    if (cached === false) continue;
+    const [entry] = entriesAt(context, [seq]);
+    if (entry !== undefined && Buffer.from(entry.messageId).equals(messageId)) return entry;
+  }
+  return undefined;
 }

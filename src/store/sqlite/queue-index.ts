@@ -1,4 +1,5 @@
-import type { Id, QueueStats } from "../records.ts";
+import type { Id, QueueEntry, QueueStats } from "../records.ts";
+import { EntryCache } from "./entry-cache.ts";
 import type { Statements } from "./prepare-statements.ts";
 import type { UndoLog } from "./undo-log.ts";
 
@@ -16,11 +17,14 @@ interface Queue {
  */
 export class QueueIndex {
   private readonly queues = new Map<string, Queue>();
+  /** The newest entries themselves (a read cache; entries leave it as they leave the queue). */
+  readonly recent: EntryCache;
 
   constructor(
     statements: Statements,
     private readonly undo: UndoLog,
   ) {
+    this.recent = new EntryCache(undo);
     for (const row of statements.allEntrySeqs.iterate()) this.append(row.recipient, row.seq, row.frame_bytes);
   }
 
@@ -36,11 +40,12 @@ export class QueueIndex {
     return seqs.slice(start, start + Math.max(0, limit));
   }
 
-  /** Records an entry just inserted (its seq is the newest). */
-  add(recipient: Id, seq: number, bytes: number): void {
+  /** Records an entry just inserted (its seq is the newest), keeping `entry` in the read cache. */
+  add(recipient: Id, seq: number, bytes: number, entry?: QueueEntry): void {
     const key = hex(recipient);
     this.append(key, seq, bytes);
     this.undo.push(() => this.drop(key, seq));
+    if (entry !== undefined) this.recent.add(entry);
   }
 
   /** Forgets an entry about to be deleted; false if the queue does not hold it. */
@@ -49,6 +54,7 @@ export class QueueIndex {
     const bytes = this.drop(key, seq);
     if (bytes === undefined) return false;
     this.undo.push(() => this.insert(key, seq, bytes));
+    this.recent.drop(seq);
     return true;
   }
 

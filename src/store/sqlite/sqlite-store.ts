@@ -20,12 +20,13 @@ import { applyWork, type WorkContext } from "./apply-work.ts";
 import { BackgroundWork } from "./background-work.ts";
 import { type BackupOutcome, writeBackup } from "./backup.ts";
 import { Checkpointer } from "./checkpointer.ts";
+import { PackingProbe } from "./frame-packing.ts";
 import { GroupCommit, type GroupCommitStats } from "./group-commit.ts";
-import { entriesAt, queuedEntries, revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
+import { entriesAt, findQueued, revokeDeviceTask, sweepExpiredTask } from "./maintenance-tasks.ts";
 import { type DatabaseSettings, databaseSettings, openDatabase } from "./open-database.ts";
 import { prepareStatements, type Statements } from "./prepare-statements.ts";
 import { QueueIndex } from "./queue-index.ts";
-import { deviceOf, entryOf, presenceOf, seenOf } from "./rows.ts";
+import { deviceOf, presenceOf, seenOf } from "./rows.ts";
 import { SeenLog } from "./seen-log.ts";
 import { SeqCounter } from "./seq-counter.ts";
 import { SqliteLeases } from "./sqlite-leases.ts";
@@ -92,6 +93,7 @@ export class SqliteStore implements Store, LeaseStore, LockoutStore {
       contactResolutionMs: options.contactResolutionMs ?? CONTACT_RESOLUTION_MS,
       compressFrames: options.compressFrames ?? false,
       leaseEpochOf: (device) => this.leases.epochOf(device),
+      packing: new PackingProbe(),
     };
     if (options.backgroundCheckpoint ?? false) {
       db.run("PRAGMA wal_autocheckpoint = 0");
@@ -153,15 +155,13 @@ export class SqliteStore implements Store, LeaseStore, LockoutStore {
   }
 
   async findEntry(recipient: Id, messageId: Id): Promise<QueueEntry | undefined> {
-    const statements = this.open();
+    this.open();
     const seen = this.seen.find(messageId);
     if (seen?.seq != null && Buffer.from(seen.recipient).equals(recipient)) {
-      const row = statements.entryBySeq.get(seen.seq);
-      if (row !== null) return entryOf(row);
+      const [entry] = entriesAt(this.context, [seen.seq]);
+      if (entry !== undefined) return entry;
     }
-    return queuedEntries(this.context, recipient).find((entry) =>
-      Buffer.from(entry.messageId).equals(messageId),
-    );
+    return findQueued(this.context, recipient, messageId);
   }
 
   async queueStats(recipient: Id): Promise<QueueStats> {

@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { packFrame, unpackFrame } from "../../../src/store/sqlite/frame-packing.ts";
+import { PackingProbe, packFrame, unpackFrame } from "../../../src/store/sqlite/frame-packing.ts";
 import { SqliteStore } from "../../../src/store/sqlite/sqlite-store.ts";
 import { tempDir } from "../../helpers/binary.ts";
 import { device, id, sendWork } from "./store-fixtures.ts";
@@ -54,4 +54,27 @@ test("with compressFrames the row is flagged, reads give the exact frame back, c
   } finally {
     dir.cleanup();
   }
+});
+
+test("after a run of frames zstd cannot shrink, it is tried on a sample only, and a frame that shrinks brings it back", () => {
+  const probe = new PackingProbe();
+  const tries = (count: number, frame: () => Uint8Array) => {
+    let tried = 0;
+    for (let i = 0; i < count; i++) {
+      const worth = probe.worthTrying();
+      if (worth) tried++;
+      packFrame(frame(), worth, probe);
+    }
+    return tried;
+  };
+  const noise = () => new Uint8Array(randomBytes(1024));
+  expect(tries(16, noise)).toBe(16);
+  expect(tries(640, noise)).toBe(10);
+  const text = new TextEncoder().encode("metadata ".repeat(200));
+  let shrunk = 0;
+  for (let i = 0; i < 64 && shrunk === 0; i++) {
+    if (probe.worthTrying()) shrunk += packFrame(text, true, probe).zstd;
+  }
+  expect(shrunk).toBe(1);
+  expect(tries(16, noise)).toBe(16);
 });
