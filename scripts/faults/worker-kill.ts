@@ -56,6 +56,8 @@ async function killOnce(
   const expected = [supervisorPid, now?.worker_pid ?? -1].sort();
   if (now?.pid !== supervisorPid || now.worker_pid === worker || pids.join() !== expected.join())
     problems.push(`round ${round}: processes ${pids.join(",")}, status ${JSON.stringify(now)}`);
+  if (!(await storm.flowing(owed.size, 10 * pairs, 30_000)))
+    problems.push(`round ${round}: no new status 0 within 30 s of serving again`);
   const missing = await storm.undelivered(owed, 30_000);
   if (missing.length > 0)
     problems.push(`round ${round}: ${missing.length} of ${owed.size} acked not delivered`);

@@ -156,6 +156,16 @@ export class Storm {
     await Promise.all(this.loops);
   }
 
+  /** True once `count` more messages than `ackedBefore` have been acked (within `timeoutMs`): traffic flows. */
+  async flowing(ackedBefore: number, count: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.acked.size < ackedBefore + count) {
+      if (Date.now() > deadline) return false;
+      await Bun.sleep(20);
+    }
+    return true;
+  }
+
   /** Of `ids`, those not delivered within `timeoutMs` (polled every 50 ms). */
   async undelivered(ids: Iterable<string>, timeoutMs: number): Promise<string[]> {
     const owed = [...ids];
