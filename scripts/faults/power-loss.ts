@@ -137,7 +137,8 @@ try {
   }
   await storm.stop();
   const report = await storm.drain(60_000);
-  if (report.missing > 0 || report.duplicates > 0) problems.push(`storm: ${formatReport(report)}`);
+  if (report.missing > 0 || report.rejected > 0 || report.duplicates > 0)
+    problems.push(`storm: ${formatReport(report)}`);
   const stopped = await instance.cli("stop");
   if (stopped.exitCode !== 0) problems.push(`stop exited ${stopped.exitCode}`);
   console.log(`power loss: ${copies} copies of the data dir of a frozen server mid-storm, ${pairs} pairs`);

@@ -72,7 +72,7 @@ try {
   if (stopped.exitCode !== 0) problems.push(`stop exited ${stopped.exitCode}: ${stopped.stderr}`);
   if (!gone || left.length > 0)
     problems.push(`left after stop: ${instance.processes().length} processes, ${left}`);
-  if (report.missing > 0 || report.duplicates > 0 || report.strangers > 0)
+  if (report.missing > 0 || report.rejected > 0 || report.duplicates > 0 || report.strangers > 0)
     problems.push(`storm: ${formatReport(report)}`);
   console.log(
     `server kill -9: ${rounds} kills of every process (supervised and plain in turn), ${pairs} pairs`,

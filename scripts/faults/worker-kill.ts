@@ -90,7 +90,7 @@ try {
   if (!gone) problems.push(`processes left after stop: ${instance.processes().join(",")}`);
   if (left.length > 0) problems.push(`files left in run/: ${left.join(", ")}`);
   if (restarts !== kills) problems.push(`status says ${restarts} restarts for ${kills} kills`);
-  if (report.missing > 0 || report.duplicates > 0 || report.strangers > 0)
+  if (report.missing > 0 || report.rejected > 0 || report.duplicates > 0 || report.strangers > 0)
     problems.push(`storm: ${formatReport(report)}`);
   console.log(
     `worker kill -9: ${kills} kills of the worker during a storm of ${pairs} pairs, cooldown ${COOLDOWN_SECS} s`,

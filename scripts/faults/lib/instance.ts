@@ -100,7 +100,7 @@ export class Instance {
     this.server = { host: "127.0.0.1", port, trustStore: new MemoryTrustStore() };
   }
 
-  /** Writes the config (the base plus `extra`, merged per section) and starts it with `start -d`. */
+  /** Writes the config (the base plus `extra`, merged per section, kept by later `configure`) and starts it with `start -d`. */
   static async start(prefix: string, extra: Sections = {}): Promise<Instance> {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
     const port = await freePort();
@@ -112,8 +112,9 @@ export class Instance {
       registration: { policy: "open" },
       limits: STORM_LIMITS,
     };
+    for (const [name, values] of Object.entries(extra)) base[name] = { ...base[name], ...values };
     const instance = new Instance(dir, port, base);
-    await instance.configure(extra);
+    await instance.configure({});
     const started = await instance.cli("start", "-d");
     if (started.exitCode !== 0) {
       instance.close();
@@ -122,11 +123,11 @@ export class Instance {
     return instance;
   }
 
-  /** Rewrites config.toml from the base and `extra` (then `reload`, SIGHUP or a restart). */
-  async configure(extra: Sections): Promise<void> {
+  /** Rewrites config.toml from the base and `extra`, then raw `suffix` (then `reload`, SIGHUP or a restart). */
+  async configure(extra: Sections, suffix = ""): Promise<void> {
     const sections: Sections = { ...this.base };
     for (const [name, values] of Object.entries(extra)) sections[name] = { ...sections[name], ...values };
-    await Bun.write(join(this.dir, "config.toml"), `${toToml(sections)}\n`);
+    await Bun.write(join(this.dir, "config.toml"), `${toToml(sections)}\n${suffix}`);
   }
 
   /** `norc-server ARGS -c config.toml` in the instance's dir, clean env, killed after `timeoutMs`. */

@@ -5,7 +5,7 @@
  * the clients reconnect on their own (a client that gave up is made again with the same keys and
  * stores) and drain. `report()` says sent / acked / delivered / missing (acked, never delivered).
  */
-import type { InboundMessage } from "../../../src/client/client-events.ts";
+import type { InboundMessage, RejectedMessage } from "../../../src/client/client-events.ts";
 import { type DeviceKeys, deviceKeys } from "../../../src/client/device-messaging.ts";
 import { MessagingClient } from "../../../src/client/messaging-client.ts";
 import type { ConnectOptions } from "../../../src/client/ncp-client.ts";
@@ -32,8 +32,10 @@ export interface StormReport {
   sent: number;
   acked: number;
   delivered: number;
-  /** Acked and never delivered: must be 0. */
+  /** Acked and never delivered (neither shown nor discarded by the recipient): must be 0. */
   missing: number;
+  /** Delivered, but discarded by the recipient's checks (§8.5: a chain out of order, say). */
+  rejected: number;
   /** Shown twice by a recipient (its dedupe failed). */
   duplicates: number;
   /** Delivered but never sent by the storm. */
@@ -64,6 +66,7 @@ class Device {
     readonly keys: DeviceKeys,
     private readonly server: ConnectOptions,
     private readonly onMessage: (message: InboundMessage) => void,
+    private readonly onRejected: (rejected: RejectedMessage) => void,
   ) {}
 
   /** Makes a client and starts it, again every 200 ms until it is up; again whenever it gives up. */
@@ -78,6 +81,7 @@ class Device {
         timing: TIMING,
       });
       client.events.message = (message) => this.onMessage(message);
+      client.events.rejected = (rejected) => this.onRejected(rejected);
       client.events.online = () => this.sessions++;
       let up = false;
       client.events.stopped = () => {
@@ -105,6 +109,8 @@ export class Storm {
   readonly sent = new Set<string>();
   readonly acked = new Set<string>();
   readonly delivered = new Map<string, number>();
+  /** Delivered and discarded by the recipient (§8.5), with the reason. */
+  readonly rejected = new Map<string, string>();
   failed = 0;
   private running = false;
   private loops: Promise<void>[] = [];
@@ -128,8 +134,10 @@ export class Storm {
     const recipientKeys = await Promise.all(names.map((i) => register(`storm-recipient-${i}`)));
     let storm: Storm | undefined;
     const onMessage = (message: InboundMessage) => storm?.onDelivery(message);
-    const senders = senderKeys.map((keys) => new Device(keys, server, onMessage));
-    const recipients = recipientKeys.map((keys) => new Device(keys, server, onMessage));
+    const onRejected = (rejected: RejectedMessage) =>
+      storm?.rejected.set(rejected.messageId, rejected.reason);
+    const senders = senderKeys.map((keys) => new Device(keys, server, onMessage, onRejected));
+    const recipients = recipientKeys.map((keys) => new Device(keys, server, onMessage, onRejected));
     await Promise.all([...senders, ...recipients].map((device) => device.run()));
     const entries = await Promise.all(
       recipients.map(async (recipient, i) => {
@@ -171,7 +179,7 @@ export class Storm {
     const owed = [...ids];
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const left = owed.filter((id) => !this.delivered.has(id));
+      const left = owed.filter((id) => !this.delivered.has(id) && !this.rejected.has(id));
       if (left.length === 0 || Date.now() > deadline) return left;
       await Bun.sleep(50);
     }
@@ -198,7 +206,8 @@ export class Storm {
       sent: this.sent.size,
       acked: this.acked.size,
       delivered: this.delivered.size,
-      missing: [...this.acked].filter((id) => !this.delivered.has(id)).length,
+      missing: [...this.acked].filter((id) => !this.delivered.has(id) && !this.rejected.has(id)).length,
+      rejected: this.rejected.size,
       duplicates,
       strangers,
       failed: this.failed,
