@@ -36,6 +36,8 @@ export interface StormReport {
   missing: number;
   /** Delivered, but discarded by the recipient's checks (§8.5: a chain out of order, say). */
   rejected: number;
+  /** Delivered again after being shown (at least once delivery), absorbed by the recipients' dedupe. */
+  redelivered: number;
   /** Shown twice by a recipient (its dedupe failed). */
   duplicates: number;
   /** Delivered but never sent by the storm. */
@@ -53,11 +55,22 @@ const TIMING = {
   backoff: { baseMs: 50, maxMs: 500, jitter: 0.2 },
 };
 
+/** The recipient's dedupe store (§8.3), counting the redeliveries it absorbs. */
+class CountingSeenStore extends MemorySeenStore {
+  redelivered = 0;
+
+  override has(messageId: string): boolean {
+    const seen = super.has(messageId);
+    if (seen) this.redelivered++;
+    return seen;
+  }
+}
+
 /** One device: its keys, stores that outlive its client, and the client now in use. */
 class Device {
   client?: MessagingClient;
   readonly chains = new SendChains();
-  readonly seen = new MemorySeenStore();
+  readonly seen = new CountingSeenStore();
   readonly tracker = new ChainTracker();
   sessions = 0;
   private closed = false;
@@ -208,6 +221,7 @@ export class Storm {
       delivered: this.delivered.size,
       missing: [...this.acked].filter((id) => !this.delivered.has(id) && !this.rejected.has(id)).length,
       rejected: this.rejected.size,
+      redelivered: this.recipients.reduce((sum, d) => sum + d.seen.redelivered, 0),
       duplicates,
       strangers,
       failed: this.failed,
