@@ -45,6 +45,7 @@ async function killAndStart(instance: Instance, storm: Storm, round: number): Pr
     problems.push(`round ${round}: ${running.length} processes before the kill`);
   const top = (await instance.status())?.pid ?? -1;
   const owed = new Set(storm.acked);
+  const sessions = storm.sessions();
   const killedAt = Date.now();
   if (mode(round) === "supervisor only") process.kill(top, "SIGKILL");
   else await instance.killAll();
@@ -58,6 +59,8 @@ async function killAndStart(instance: Instance, storm: Storm, round: number): Pr
   const up = await eventually(() => serves(instance), 30_000);
   servingMs.push(Date.now() - killedAt);
   if (!up) return void problems.push(`round ${round}: not serving 30 s after the start`);
+  if (!(await storm.reconnected(sessions, 30_000)))
+    problems.push(`round ${round}: not every client back within 30 s of serving again`);
   if (!(await storm.flowing(owed.size, 10 * pairs, 30_000)))
     problems.push(`round ${round}: no new status 0 within 30 s of serving again`);
   const missing = await storm.undelivered(owed, 30_000);

@@ -43,6 +43,7 @@ async function killOnce(
     return void problems.push(`round ${round}: no worker pid in status`);
   workerRssMaxMb = Math.max(workerRssMaxMb, rssMb(worker));
   const owed = new Set(storm.acked);
+  const sessions = storm.sessions();
   const killedAt = Date.now();
   process.kill(worker, "SIGKILL");
   await eventually(() => !isRunning(worker), 5_000);
@@ -56,6 +57,8 @@ async function killOnce(
   const expected = [supervisorPid, now?.worker_pid ?? -1].sort();
   if (now?.pid !== supervisorPid || now.worker_pid === worker || pids.join() !== expected.join())
     problems.push(`round ${round}: processes ${pids.join(",")}, status ${JSON.stringify(now)}`);
+  if (!(await storm.reconnected(sessions, 30_000)))
+    problems.push(`round ${round}: not every client back within 30 s of serving again`);
   if (!(await storm.flowing(owed.size, 10 * pairs, 30_000)))
     problems.push(`round ${round}: no new status 0 within 30 s of serving again`);
   const missing = await storm.undelivered(owed, 30_000);

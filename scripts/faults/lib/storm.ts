@@ -177,6 +177,21 @@ export class Storm {
     await Promise.all(this.loops);
   }
 
+  /** Sessions made so far, per device (for `reconnected`). */
+  sessions(): number[] {
+    return [...this.senders, ...this.recipients].map((device) => device.sessions);
+  }
+
+  /** True once every device has made a session since `before` (from `sessions()`), within `timeoutMs`. */
+  async reconnected(before: number[], timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.sessions().some((count, i) => count <= (before[i] ?? 0))) {
+      if (Date.now() > deadline) return false;
+      await Bun.sleep(20);
+    }
+    return true;
+  }
+
   /** True once `count` more messages than `ackedBefore` have been acked (within `timeoutMs`): traffic flows. */
   async flowing(ackedBefore: number, count: number, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
