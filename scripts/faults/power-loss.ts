@@ -2,7 +2,8 @@
  * Fault scenario "power loss of the store" (issue 14): during a send storm, at a random moment,
  * the server is frozen (SIGSTOP: every thread stops between two system calls, so the files hold
  * exactly what it had written, a transaction possibly half written) and its data dir (norc.db,
- * -wal, -shm, identity) is copied, then it runs on (SIGCONT). Must show, for every copy: bun:sqlite
+ * -wal, -shm, identity) is copied, then it runs on (SIGCONT). One recipient stays offline until the
+ * end, so its queue grows through every copy. Must show, for every copy: bun:sqlite
  * opens it and `PRAGMA integrity_check` says ok; every message acked before the freeze has its
  * seen record, and is still queued unless it had been delivered; the binary starts on a second
  * copy, serves, stops cleanly, and the database is still ok after.
@@ -13,13 +14,14 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectNcp } from "../../src/client/ncp-client.ts";
-import { BINARY, eventually, freePort, Instance, rssMb } from "./lib/instance.ts";
+import { BINARY, eventually, freePort, Instance, rssMb, watchUnhandled } from "./lib/instance.ts";
 import { formatReport, Storm } from "./lib/storm.ts";
 
 const copies = Number(process.argv[2] ?? 50);
 const pairs = Number(process.argv[3] ?? 4);
 
 const problems: string[] = [];
+watchUnhandled(problems);
 const figures = {
   walBytesMax: 0,
   dbBytesMax: 0,
@@ -129,13 +131,15 @@ const workDir = mkdtempSync(join(tmpdir(), "norc-fault-power-loss-copies-"));
 mkdirSync(workDir, { recursive: true });
 let storm: Storm | undefined;
 try {
-  storm = await Storm.create(instance.server, { pairs });
+  // one recipient stays offline until the end: its queue grows through every copy
+  storm = await Storm.create(instance.server, { pairs, offline: 1 });
   storm.start();
   for (let round = 1; round <= copies; round++) {
     await Bun.sleep(200 + Math.floor(Math.random() * 1_300));
     await copyOnce(instance, storm, round, workDir);
   }
   await storm.stop();
+  await storm.online();
   const report = await storm.drain(60_000);
   if (report.missing > 0 || report.rejected > 0 || report.duplicates > 0)
     problems.push(`storm: ${formatReport(report)}`);

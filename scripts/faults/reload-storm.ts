@@ -8,7 +8,7 @@
  * one "reloading configuration" line and one outcome per SIGHUP in the log.
  *   bun scripts/faults/reload-storm.ts [RELOADS=100] [PAIRS=4] [supervised]
  */
-import { eventually, Instance, rssMb, type Sections, STORM_LIMITS } from "./lib/instance.ts";
+import { eventually, Instance, rssMb, type Sections, STORM_LIMITS, watchUnhandled } from "./lib/instance.ts";
 import { formatReport, Storm } from "./lib/storm.ts";
 
 const reloads = Number(process.argv[2] ?? 100);
@@ -16,6 +16,7 @@ const pairs = Number(process.argv[3] ?? 4);
 const supervised = process.argv[4] === "supervised";
 
 const problems: string[] = [];
+watchUnhandled(problems);
 const startedAt = Date.now();
 const reloadMs: number[] = [];
 /** Break kind -> the last rejection line of its first reload. */

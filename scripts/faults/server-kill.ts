@@ -8,13 +8,14 @@
  *   bun scripts/faults/server-kill.ts [ROUNDS=20] [PAIRS=4]
  */
 import { connectNcp } from "../../src/client/ncp-client.ts";
-import { eventually, Instance, rssMb } from "./lib/instance.ts";
+import { eventually, Instance, rssMb, watchUnhandled } from "./lib/instance.ts";
 import { formatReport, Storm } from "./lib/storm.ts";
 
 const rounds = Number(process.argv[2] ?? 20);
 const pairs = Number(process.argv[3] ?? 4);
 
 const problems: string[] = [];
+watchUnhandled(problems);
 const servingMs: number[] = [];
 let rssMaxMb = 0;
 const startedAt = Date.now();

@@ -7,7 +7,7 @@
  *   bun scripts/faults/worker-kill.ts [KILLS=100] [PAIRS=4]
  */
 import { connectNcp } from "../../src/client/ncp-client.ts";
-import { eventually, Instance, isRunning, rssMb } from "./lib/instance.ts";
+import { eventually, Instance, isRunning, rssMb, watchUnhandled } from "./lib/instance.ts";
 import { formatReport, Storm } from "./lib/storm.ts";
 
 const kills = Number(process.argv[2] ?? 100);
@@ -16,6 +16,7 @@ const COOLDOWN_SECS = 1;
 const SERVING_WITHIN_MS = COOLDOWN_SECS * 1_000 + 2_000;
 
 const problems: string[] = [];
+watchUnhandled(problems);
 const servingMs: number[] = [];
 let workerRssMaxMb = 0;
 const startedAt = Date.now();

@@ -46,6 +46,15 @@ export async function freePort(): Promise<number> {
   throw new Error("no free port below 32768");
 }
 
+/** Records every unhandled rejection (of the client library, say) in `problems`: a scenario fails on one. */
+export function watchUnhandled(problems: string[]): void {
+  process.on("unhandledRejection", (reason) => {
+    problems.push(
+      `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
+  });
+}
+
 /** Polls `check` every 20 ms until it is true or `timeoutMs` passes. */
 export async function eventually(
   check: () => boolean | Promise<boolean>,

@@ -25,6 +25,8 @@ export interface StormOptions {
   tickMs?: number;
   /** A sender holds back while this many of its messages wait for status 0 (default 256). */
   maxUnacked?: number;
+  /** The last this many recipients stay offline (their queues grow) until `online()` (default 0). */
+  offline?: number;
 }
 
 /** The counts of a storm. Ids are hex message ids. */
@@ -73,6 +75,7 @@ class Device {
   readonly seen = new CountingSeenStore();
   readonly tracker = new ChainTracker();
   sessions = 0;
+  started = false;
   private closed = false;
 
   constructor(
@@ -84,6 +87,7 @@ class Device {
 
   /** Makes a client and starts it, again every 200 ms until it is up; again whenever it gives up. */
   async run(): Promise<void> {
+    this.started = true;
     while (!this.closed) {
       const client = new MessagingClient({
         server: this.server,
@@ -151,7 +155,8 @@ export class Storm {
       storm?.rejected.set(rejected.messageId, rejected.reason);
     const senders = senderKeys.map((keys) => new Device(keys, server, onMessage, onRejected));
     const recipients = recipientKeys.map((keys) => new Device(keys, server, onMessage, onRejected));
-    await Promise.all([...senders, ...recipients].map((device) => device.run()));
+    const online = recipients.slice(0, options.pairs - (options.offline ?? 0));
+    await Promise.all([...senders, ...online].map((device) => device.run()));
     const entries = await Promise.all(
       recipients.map(async (recipient, i) => {
         const [entry] =
@@ -160,7 +165,7 @@ export class Storm {
         return entry;
       }),
     );
-    const full = { perTick: 2, tickMs: 20, maxUnacked: 256, ...options };
+    const full = { perTick: 2, tickMs: 20, maxUnacked: 256, offline: 0, ...options };
     storm = new Storm(senders, recipients, entries, full);
     return storm;
   }
@@ -177,15 +182,21 @@ export class Storm {
     await Promise.all(this.loops);
   }
 
+  /** Brings the offline recipients online. */
+  async online(): Promise<void> {
+    await Promise.all(this.recipients.filter((device) => !device.started).map((device) => device.run()));
+  }
+
   /** Sessions made so far, per device (for `reconnected`). */
   sessions(): number[] {
     return [...this.senders, ...this.recipients].map((device) => device.sessions);
   }
 
-  /** True once every device has made a session since `before` (from `sessions()`), within `timeoutMs`. */
+  /** True once every online device has made a session since `before` (from `sessions()`), within `timeoutMs`. */
   async reconnected(before: number[], timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.sessions().some((count, i) => count <= (before[i] ?? 0))) {
+    const devices = [...this.senders, ...this.recipients];
+    while (devices.some((device, i) => device.started && device.sessions <= (before[i] ?? 0))) {
       if (Date.now() > deadline) return false;
       await Bun.sleep(20);
     }
@@ -240,7 +251,7 @@ export class Storm {
       duplicates,
       strangers,
       failed: this.failed,
-      reconnects: devices.reduce((sum, d) => sum + d.sessions, 0) - devices.length,
+      reconnects: devices.reduce((sum, d) => sum + Math.max(0, d.sessions - 1), 0),
     };
   }
 
