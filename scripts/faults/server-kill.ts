@@ -2,7 +2,8 @@
  * Fault scenario "server kill -9" (issue 14): the server SIGKILLed during a send storm, then
  * `start -d` again over the stale PID file, lock and socket. Rounds take turns: supervisor and
  * worker both killed; an unsupervised server killed; only the supervisor killed (its orphaned
- * worker must end on its own). Must show: 0 acknowledged messages missing (the senders' status 0
+ * worker must end on its own); on every other round the first start is killed too, a random
+ * 0-250 ms into it. Must show: 0 acknowledged messages missing (the senders' status 0
  * counted against the recipients' deliveries), after each round and at the end; no stray process
  * before a start; each start succeeds; nothing left after the final `stop`.
  *   bun scripts/faults/server-kill.ts [ROUNDS=20] [PAIRS=4]
@@ -18,6 +19,7 @@ const problems: string[] = [];
 watchUnhandled(problems);
 const servingMs: number[] = [];
 let rssMaxMb = 0;
+let killedStarts = 0;
 const startedAt = Date.now();
 
 const MODES = ["supervisor and worker", "plain server", "supervisor only"] as const;
@@ -37,6 +39,17 @@ async function serves(instance: Instance): Promise<boolean> {
   }
 }
 
+/** `start -d` killed (every process of the instance) a random 0-250 ms after it began. */
+async function killedStart(instance: Instance): Promise<void> {
+  const child = instance.launch("start", "-d");
+  await Bun.sleep(Math.random() * 250);
+  await instance.killAll();
+  child.kill("SIGKILL");
+  await child.exited;
+  await instance.killAll();
+  killedStarts++;
+}
+
 /** One round: kill -9 of everything, start again (supervised or not), and what was owed. */
 async function killAndStart(instance: Instance, storm: Storm, round: number): Promise<void> {
   const running = instance.processes();
@@ -54,6 +67,7 @@ async function killAndStart(instance: Instance, storm: Storm, round: number): Pr
     problems.push(`round ${round} (${mode(round)}): stray processes ${instance.processes().join(",")}`);
   await instance.killAll();
   await instance.configure({ daemon: daemon(round + 1) });
+  if (round % 2 === 0) await killedStart(instance);
   const started = await instance.cli("start", "-d");
   if (started.exitCode !== 0)
     problems.push(`round ${round}: start exited ${started.exitCode}: ${started.stderr}`);
@@ -91,7 +105,9 @@ try {
     problems.push(`left after stop: ${instance.processes().length} processes, ${left}`);
   if (report.missing > 0 || report.rejected > 0 || report.duplicates > 0 || report.strangers > 0)
     problems.push(`storm: ${formatReport(report)}`);
-  console.log(`server kill -9: ${rounds} kills (${MODES.join(", ")} in turn), ${pairs} pairs`);
+  console.log(
+    `server kill -9: ${rounds} kills (${MODES.join(", ")} in turn; ${killedStarts} starts killed too), ${pairs} pairs`,
+  );
   console.log(`  storm: ${formatReport(report)}`);
   console.log(
     `  kill to serving again, start -d included (ms): min ${quantile(servingMs, 0)}, median ${quantile(servingMs, 0.5)}, max ${Math.max(...servingMs)}`,

@@ -141,13 +141,7 @@ export class Instance {
 
   /** `norc-server ARGS -c config.toml` in the instance's dir, clean env, killed after `timeoutMs`. */
   async cli(...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const child = Bun.spawn([BINARY, ...args, "-c", "config.toml"], {
-      cwd: this.dir,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: this.dir, NO_COLOR: "1" },
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const child = this.launch(...args);
     const timer = setTimeout(() => child.kill("SIGKILL"), 45_000);
     const [stdout, stderr, exitCode] = await Promise.all([
       new Response(child.stdout).text(),
@@ -156,6 +150,17 @@ export class Instance {
     ]);
     clearTimeout(timer);
     return { exitCode, stdout, stderr };
+  }
+
+  /** `norc-server ARGS -c config.toml` started, not waited for (stdout and stderr piped). */
+  launch(...args: string[]) {
+    return Bun.spawn([BINARY, ...args, "-c", "config.toml"], {
+      cwd: this.dir,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: this.dir, NO_COLOR: "1" },
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
   }
 
   /** `status --json`: the top pid, the worker's (when supervised), restarts. */
