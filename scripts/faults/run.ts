@@ -7,6 +7,10 @@ import { resolve } from "node:path";
 
 const SHORT: Array<{ name: string; args: string[] }> = [
   { name: "config fuzz", args: [resolve(import.meta.dir, "config-fuzz.ts"), "40", "11"] },
+  { name: "worker kill -9", args: [resolve(import.meta.dir, "worker-kill.ts"), "3", "2"] },
+  { name: "server kill -9", args: [resolve(import.meta.dir, "server-kill.ts"), "3", "2"] },
+  { name: "power loss", args: [resolve(import.meta.dir, "power-loss.ts"), "3", "2"] },
+  { name: "SIGHUP storm", args: [resolve(import.meta.dir, "reload-storm.ts"), "12", "2", "supervised"] },
 ];
 
 let failed = 0;

@@ -120,9 +120,15 @@ export class DeviceSession {
     this.connection.close();
   }
 
+  /** Waits for the reply to `frame`; a frame that cannot be written (the connection ended) rejects it at once. */
   private request<T>(id: Uint8Array, frame: Uint8Array, what: string): Promise<T> {
-    const reply = this.pending.wait<T>(toHex(id), this.timing.requestTimeoutMs, what);
-    this.send(frame);
+    const key = toHex(id);
+    const reply = this.pending.wait<T>(key, this.timing.requestTimeoutMs, what);
+    try {
+      this.send(frame);
+    } catch (error) {
+      this.pending.reject(key, asClientError(error));
+    }
     return reply;
   }
 

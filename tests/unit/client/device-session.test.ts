@@ -94,6 +94,32 @@ describe("a device session against a server that follows NCP-1", () => {
   });
 });
 
+describe("a request on a session that has ended", () => {
+  // The storm of scripts/faults/server-kill.ts found it: a request written to a connection that
+  // had just ended left its reply waiting, and its timeout later rejected a promise nobody held.
+  test("rejects with kind closed at once and leaves no timeout to reject later", async () => {
+    const { target } = fake({ policy: "open" });
+    const keys = deviceKeys(randomBytes(32));
+    await registerDevice(target, keys, { userId: "alice", deviceInfo: "" }, timing);
+    const session = await openDeviceSession(target, keys, { requestTimeoutMs: 50, pingIntervalMs: 60_000 });
+    await session.authenticate();
+    session.close();
+    await session.connection.closed;
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", listener);
+    try {
+      const lookup = (async () => session.lookup({ kind: 1, deviceIds: [keys.deviceId] }))();
+      const failed = (await lookup.catch((e) => e)) as NcpClientError;
+      expect(failed.kind).toBe("closed");
+      await Bun.sleep(200); // past requestTimeoutMs: a waiter left behind would reject now
+    } finally {
+      process.off("unhandledRejection", listener);
+    }
+    expect(unhandled.map(String)).toEqual([]);
+  });
+});
+
 describe("a device session against today's server session (registration closed, no devices)", () => {
   test("0x02 gets 303 registration_closed and 0x03 gets 201, each closing the connection", async () => {
     const listener = listenNcp(testIdentity());
