@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 
 const SHORT: Array<{ name: string; args: string[] }> = [
   { name: "config fuzz", args: [resolve(import.meta.dir, "config-fuzz.ts"), "40", "11"] },
+  { name: "slow consumer", args: [resolve(import.meta.dir, "slow-consumer.ts"), "200", "262144", "3", "2"] },
 ];
 
 let failed = 0;
