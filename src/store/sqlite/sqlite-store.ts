@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import { CONTACT_RESOLUTION_MS, type Store, type StoreOptions } from "../ports.ts";
 import { QuotaTracker } from "../quota-tracker.ts";
 import type {
@@ -58,13 +58,23 @@ export class SqliteStore implements Store {
   private readonly checkpointer: Checkpointer | undefined;
   private readonly background = new BackgroundWork();
   private closed = false;
+  private readonly freePages: Statement<{ n: number }, []>;
 
   private constructor(
     private readonly db: Database,
     readonly file: string,
     options: SqliteStoreOptions,
   ) {
-    this.usage = new StoreUsage(file, new QuotaTracker(options));
+    // Free pages are reused by SQLite: they do not count against the quota (acks make room).
+    this.freePages = db.prepare(
+      "SELECT freelist_count * (SELECT page_size FROM pragma_page_size) AS n FROM pragma_freelist_count",
+    );
+    this.usage = new StoreUsage(
+      file,
+      new QuotaTracker(options),
+      () => this.freeBytes(),
+      () => this.foldWal(),
+    );
     this.statements = prepareStatements(db);
     const seqs = new SeqCounter(this.statements);
     this.group = new GroupCommit(db, {
@@ -226,6 +236,7 @@ export class SqliteStore implements Store {
     await this.group.idle();
     await this.checkpointer?.stop();
     for (const statement of Object.values(this.statements)) statement.finalize();
+    this.freePages.finalize();
     this.group.finalize();
     this.db.close(true);
   }
@@ -233,6 +244,20 @@ export class SqliteStore implements Store {
   private change<T>(task: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError("closed", "the store is closed"));
     return this.group.run(task);
+  }
+
+  /** Bytes of the database's free pages (0 once closed). */
+  private freeBytes(): number {
+    return this.closed ? 0 : (this.freePages.get()?.n ?? 0);
+  }
+
+  /** Near the quota: the WAL is copied into the database and truncated (best effort: busy or full may stop it). */
+  private foldWal(): void {
+    try {
+      this.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch {
+      // the next batch tries again; until then the WAL counts as it is
+    }
   }
 
   /** Measures the files for the quota; checkpoints here if the WAL outgrew the background worker. */
