@@ -91,7 +91,9 @@ async function round(
   const sender = await FaultClient.online(target, "sender");
   const carol = await FaultClient.online(target, "carol");
   const dave = await FaultClient.online(target, "dave");
-  const bobId = (await FaultClient.connect(target, bobSeed).then((c) => (c.close(), c))).deviceId;
+  const probe = await FaultClient.connect(target, bobSeed);
+  probe.close();
+  const bobId = probe.deviceId;
   const filled = await fill(sender, bobId, 40, 5_000);
   const free = statfsSync(mountPoint);
   const freeKb = Math.round((free.bavail * free.bsize) / 1024);
