@@ -39,6 +39,12 @@ export interface SqliteStoreOptions extends StoreOptions {
   backgroundCheckpoint?: boolean;
   /** How often the worker checkpoints (default CHECKPOINT_INTERVAL_MS). */
   checkpointIntervalMs?: number;
+  /**
+   * How long a statement waits for a lock another process holds (default 5000). bun:sqlite waits on
+   * the calling thread, so a server keeps this short: a held write lock then fails commits (500)
+   * instead of stopping the event loop for every other session.
+   */
+  busyTimeoutMs?: number;
 }
 
 /** Above this WAL size a batch checkpoints itself: the background checkpointer is not keeping up. */
@@ -105,6 +111,8 @@ export class SqliteStore implements Store {
   static open(dir: string, options: SqliteStoreOptions = {}): SqliteStore {
     const { db, file } = openDatabase(dir);
     try {
+      if (options.busyTimeoutMs !== undefined)
+        db.run(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
       return new SqliteStore(db, file, options);
     } catch (error) {
       db.close();
