@@ -27,16 +27,20 @@ export interface FaultServerOptions {
 export class FaultServer {
   process?: ServerProcess;
 
+  readonly dataDir: string;
+
   private constructor(
     readonly dir: string,
     readonly port: number,
     private readonly options: FaultServerOptions,
-  ) {}
+  ) {
+    this.dataDir = options.dataDir ?? join(dir, "data");
+  }
 
   static async start(options: FaultServerOptions = {}): Promise<FaultServer> {
     const dir = mkdtempSync(join(tmpdir(), "norc-faults-"));
     const server = new FaultServer(dir, await freePort(), options);
-    const dataDir = options.dataDir ?? join(dir, "data");
+    const dataDir = server.dataDir;
     writeFileSync(
       join(dir, "config.toml"),
       `[network]\nbind_address = "127.0.0.1"\nport = ${server.port}\nshutdown_timeout_secs = 2\n${options.network ?? ""}\n[tls]\nenabled = false\n\n[daemon]\npid_file = "${join(dir, "norc.pid")}"\n\n[registration]\npolicy = "open"\n\n[storage]\ndata_dir = "${dataDir}"\n${options.extra ?? ""}\n${options.limits ?? OPEN_LIMITS}`,
