@@ -118,6 +118,15 @@ export function latencyText(values: number[]): string {
   return `p50 ${quantile(values, 0.5).toFixed(1)} ms, p99 ${quantile(values, 0.99).toFixed(1)} ms (n=${values.length})`;
 }
 
+/**
+ * Whether established sessions kept their latency: p99 during <= 2 x p99 before + 250 ms. Loose on
+ * purpose: the machine is shared (2 cores, the load generators run on it too); a server that stops
+ * serving shows seconds, not this.
+ */
+export function p99Kept(before: number[], during: number[]): boolean {
+  return during.length > 0 && quantile(during, 0.99) <= 2 * quantile(before, 0.99) + 250;
+}
+
 /** Prints the verdict line of a must-show and returns whether it was met. */
 export function verdict(what: string, met: boolean, why = ""): boolean {
   console.log(`  must show: ${what}: ${met ? "met" : `NOT met${why === "" ? "" : ` (${why})`}`}`);

@@ -9,6 +9,10 @@ const SHORT: Array<{ name: string; args: string[] }> = [
   { name: "config fuzz", args: [resolve(import.meta.dir, "config-fuzz.ts"), "40", "11"] },
   { name: "disk full", args: [resolve(import.meta.dir, "disk-full.ts"), "16384", "quota,enospc", "15", "1"] },
   { name: "store unavailable", args: [resolve(import.meta.dir, "store-unavailable.ts"), "1", "2", "2"] },
+  {
+    name: "slowloris and flood",
+    args: [resolve(import.meta.dir, "slowloris.ts"), "200", "3", "5", "1", "50", "10"],
+  },
   { name: "slow consumer", args: [resolve(import.meta.dir, "slow-consumer.ts"), "200", "262144", "3", "2"] },
 ];
 
