@@ -11,7 +11,7 @@ import { type ServerProcess, startServer } from "../../tests/helpers/server-proc
 
 /** Limits raised so that the scenarios measure the fault, not the token buckets. */
 export const OPEN_LIMITS =
-  "[limits]\nmessages_per_minute = 1000000\nmessages_burst = 1000000\nhandshakes_per_minute = 1000000\nhandshakes_burst = 1000000\nregistrations_per_hour = 1000000\nregistrations_burst = 1000000\ntime_sync_per_minute = 1000000\ntime_sync_burst = 1000000\nkey_lookups_per_minute = 1000000\nkey_lookups_burst = 1000000\npresence_per_minute = 1000000\npresence_burst = 1000000\n";
+  "[limits]\nmessages_per_minute = 1000000\nmessages_burst = 1000000\nhandshakes_per_minute = 1000000\nhandshakes_burst = 1000000\nregistrations_per_hour = 1000000\nregistrations_burst = 1000000\ntime_sync_per_minute = 1000000\ntime_sync_burst = 1000000\nkey_lookups_per_minute = 1000000\nkey_lookups_burst = 1000000\npresence_per_minute = 1000000\npresence_burst = 1000000\nrevocations_per_hour = 1000000\nrevocations_burst = 1000000\n";
 
 export interface FaultServerOptions {
   /** Config sections appended after [network], [tls], [daemon], [registration]. */
@@ -78,7 +78,7 @@ export class FaultServer {
   errorLines(): string[] {
     return this.output()
       .split("\n")
-      .filter((l) => /ERROR|FATAL|panic|Segmentation|\n\s+at /.test(l));
+      .filter((l) => /\b(ERROR|FATAL)\s+norc_server:|panic|Segmentation fault|^\s+at .*\(/.test(l));
   }
 
   /** Resident set size of the server process in KiB (0 once it is gone). */
