@@ -20,7 +20,15 @@ export function openRelay(config: Config, store: Store, logger?: Logger): OpenRe
   const identity = loadOrCreateIdentity(config.storage.data_dir);
   if (identity.created) logger?.info(`created the server identity key ${identity.file}`);
   logger?.info(`server identity fingerprint: ${identity.fingerprint}`);
-  const relay = new Relay({ store, frames: relayFrames(identity), settings: relaySettings(config) });
+  const relay = new Relay({
+    store,
+    frames: relayFrames(identity),
+    settings: relaySettings(config),
+    onClockStep: ({ stepMs, heldBackMs }) =>
+      logger?.warn(
+        `the system clock stepped ${stepMs > 0 ? "forward" : "back"} by ${Math.round(Math.abs(stepMs) / 1000)} s: queue expiry now runs ${Math.round(heldBackMs / 1000)} s behind it, so no queued entry expires early by the step (freshness checks follow the new clock)`,
+      ),
+  });
   return { identity, relay };
 }
 
