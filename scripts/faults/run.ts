@@ -11,6 +11,14 @@ const SHORT: Array<{ name: string; args: string[] }> = [
   { name: "server kill -9", args: [resolve(import.meta.dir, "server-kill.ts"), "3", "2"] },
   { name: "power loss", args: [resolve(import.meta.dir, "power-loss.ts"), "3", "2"] },
   { name: "SIGHUP storm", args: [resolve(import.meta.dir, "reload-storm.ts"), "12", "2", "supervised"] },
+  { name: "disk full", args: [resolve(import.meta.dir, "disk-full.ts"), "16384", "quota,enospc", "15", "1"] },
+  { name: "store unavailable", args: [resolve(import.meta.dir, "store-unavailable.ts"), "1", "2", "2"] },
+  {
+    name: "slowloris and flood",
+    args: [resolve(import.meta.dir, "slowloris.ts"), "200", "3", "5", "1", "50", "10"],
+  },
+  { name: "frame fuzz", args: [resolve(import.meta.dir, "frame-fuzz.ts"), "20000", "4", "7"] },
+  { name: "slow consumer", args: [resolve(import.meta.dir, "slow-consumer.ts"), "200", "262144", "3", "2"] },
 ];
 
 let failed = 0;

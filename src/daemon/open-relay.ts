@@ -42,6 +42,10 @@ export function openRelay(
     settings: relaySettings(config),
     router: cluster?.router,
     lockout: cluster?.lockout,
+    onClockStep: ({ stepMs, heldBackMs }) =>
+      logger?.warn(
+        `the system clock stepped ${stepMs > 0 ? "forward" : "back"} by ${Math.round(Math.abs(stepMs) / 1000)} s: queue expiry now runs ${Math.round(heldBackMs / 1000)} s behind it, so no queued entry expires early by the step (freshness checks follow the new clock)`,
+      ),
   });
   return { identity, relay };
 }

@@ -9,6 +9,9 @@ import { StoreError } from "../store/store-error.ts";
 
 const MiB = 1024 * 1024;
 
+/** A lock held by another process fails a commit after this long, rather than block the server for 5 s. */
+export const STORE_BUSY_TIMEOUT_MS = 100;
+
 /**
  * Opens the message store in storage.data_dir with the quota of max_disk_usage_mb. The store
  * checks itself (quick_check, schema version) at open: a damaged or too new database refuses, and
@@ -20,6 +23,7 @@ export function openStore(config: Config, logger?: Logger): SqliteStore {
     return SqliteStore.open(data_dir, {
       quotaBytes: quotaBytes(config),
       compressFrames: config.storage.compression_enabled,
+      busyTimeoutMs: STORE_BUSY_TIMEOUT_MS,
       onQuotaEvent: logger === undefined ? undefined : (event) => logQuota(logger, event),
     });
   } catch (error) {

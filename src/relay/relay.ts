@@ -27,7 +27,13 @@ import { type LiveSession, LocalRouter, type Router } from "./router.ts";
 import { type SendOutcome, type SendRequest, send } from "./send.ts";
 import { SendOrder } from "./send-order.ts";
 import { NCP1_DEFAULTS, type RelaySettings } from "./settings.ts";
+import { type ClockStep, SteadyClock } from "./steady-clock.ts";
 import { Sweeper, type SweepReport, sweepOnce } from "./sweeper.ts";
+
+function steadyClock(onStep?: (step: ClockStep) => void): () => number {
+  const clock = new SteadyClock(Date.now, () => performance.now(), onStep);
+  return () => clock.now();
+}
 
 /** What a relay is made of; all but the store and the frames port have defaults. */
 export interface RelayDeps {
@@ -39,7 +45,9 @@ export interface RelayDeps {
   lockout?: LockoutStore;
   /** Cluster mode: one sender's sends commit one after another (see SendOrder). */
   serialSends?: boolean;
+  /** Default: the wall clock with forward steps held back (SteadyClock), each step reported here. */
   clock?: () => number;
+  onClockStep?: (step: ClockStep) => void;
   random?: () => number;
   randomBytes?: (length: number) => Uint8Array;
 }
@@ -73,7 +81,7 @@ export class Relay {
       sharedLockout: deps.lockout,
       cursors: new Map(),
       stats: this.stats,
-      clock: deps.clock ?? Date.now,
+      clock: deps.clock ?? steadyClock(deps.onClockStep),
       random: deps.random ?? Math.random,
       randomBytes: deps.randomBytes ?? ((length) => new Uint8Array(randomBytes(length))),
     };

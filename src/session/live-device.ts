@@ -37,6 +37,7 @@ export class LiveDevice implements LiveSession {
   private messages = 0;
   private softExpired = false;
   private ended = false;
+  private recheckScheduled = false;
   private readonly startedAtMs: number;
 
   constructor(
@@ -133,7 +134,11 @@ export class LiveDevice implements LiveSession {
   }
 
   private push(entry: Parameters<PushEntry>[0]): boolean {
-    if (this.ended || this.aboveHighWater()) return false;
+    if (this.ended) return false;
+    if (this.aboveHighWater()) {
+      this.recheckAfterFlush();
+      return false;
+    }
     this.io.sendInner(entry.frame);
     if (entry.kind === "message") this.countMessage();
     return true;
@@ -149,6 +154,19 @@ export class LiveDevice implements LiveSession {
     return (
       this.io.bufferedBytes() >= outboundHighWaterBytes || this.io.bufferedFrames() >= outboundMaxFrames / 2
     );
+  }
+
+  /**
+   * Held back by frames queued in this event: when the socket then takes them all, no drain event
+   * follows, so the pushes go on from here once the queue is written (else a drain or ack wakes it).
+   */
+  private recheckAfterFlush(): void {
+    if (this.recheckScheduled) return;
+    this.recheckScheduled = true;
+    setImmediate(() => {
+      this.recheckScheduled = false;
+      if (!this.aboveHighWater()) this.wake();
+    });
   }
 
   /** Soft expiry by message_limit starts the grace period now (§7.2). */

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { HintBus, InstanceRecord, Lease, LeaseStore, LockoutStore } from "../cluster-ports.ts";
 import { MemoryHintBus } from "../memory/memory-hint-bus.ts";
+import type { Database, Statement } from "bun:sqlite";
 import { CONTACT_RESOLUTION_MS, type Store, type StoreOptions } from "../ports.ts";
 import { QuotaTracker } from "../quota-tracker.ts";
 import type {
@@ -44,6 +45,12 @@ export interface SqliteStoreOptions extends StoreOptions {
   backgroundCheckpoint?: boolean;
   /** How often the worker checkpoints (default CHECKPOINT_INTERVAL_MS). */
   checkpointIntervalMs?: number;
+  /**
+   * How long a statement waits for a lock another process holds (default 5000). bun:sqlite waits on
+   * the calling thread, so a server keeps this short: a held write lock then fails commits (500)
+   * instead of stopping the event loop for every other session.
+   */
+  busyTimeoutMs?: number;
 }
 
 /** Above this WAL size a batch checkpoints itself: the background checkpointer is not keeping up. */
@@ -67,13 +74,23 @@ export class SqliteStore implements Store, LeaseStore, LockoutStore {
   private readonly checkpointer: Checkpointer | undefined;
   private readonly background = new BackgroundWork();
   private closed = false;
+  private readonly freePages: Statement<{ n: number }, []>;
 
   private constructor(
     private readonly db: Database,
     readonly file: string,
     options: SqliteStoreOptions,
   ) {
-    this.usage = new StoreUsage(file, new QuotaTracker(options));
+    // Free pages are reused by SQLite: they do not count against the quota (acks make room).
+    this.freePages = db.prepare(
+      "SELECT freelist_count * (SELECT page_size FROM pragma_page_size) AS n FROM pragma_freelist_count",
+    );
+    this.usage = new StoreUsage(
+      file,
+      new QuotaTracker(options),
+      () => this.freeBytes(),
+      () => this.foldWal(),
+    );
     this.statements = prepareStatements(db);
     const seqs = new SeqCounter(this.statements);
     this.group = new GroupCommit(db, {
@@ -108,6 +125,8 @@ export class SqliteStore implements Store, LeaseStore, LockoutStore {
   static open(dir: string, options: SqliteStoreOptions = {}): SqliteStore {
     const { db, file } = openDatabase(dir);
     try {
+      if (options.busyTimeoutMs !== undefined)
+        db.run(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
       return new SqliteStore(db, file, options);
     } catch (error) {
       db.close();
@@ -289,6 +308,7 @@ export class SqliteStore implements Store, LeaseStore, LockoutStore {
     for (const statement of Object.values(this.statements)) statement.finalize();
     this.leases.finalize();
     this.lockout.finalize();
+    this.freePages.finalize();
     this.group.finalize();
     this.db.close(true);
   }
@@ -296,6 +316,20 @@ export class SqliteStore implements Store, LeaseStore, LockoutStore {
   private change<T>(task: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError("closed", "the store is closed"));
     return this.group.run(task);
+  }
+
+  /** Bytes of the database's free pages (0 once closed). */
+  private freeBytes(): number {
+    return this.closed ? 0 : (this.freePages.get()?.n ?? 0);
+  }
+
+  /** Near the quota: the WAL is copied into the database and truncated (best effort: busy or full may stop it). */
+  private foldWal(): void {
+    try {
+      this.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch {
+      // the next batch tries again; until then the WAL counts as it is
+    }
   }
 
   /** Measures the files for the quota; checkpoints here if the WAL outgrew the background worker. */

@@ -50,4 +50,36 @@ describe("LiveDevice pushes (§7.3 outbound)", () => {
     expect(await pushedExactly(sent, 8)).toBe(8);
     await live.detach();
   });
+
+  test("queued entries held back by this event's frames go on once the socket took them all (no drain event follows)", async () => {
+    const { relay, store } = newRelay({ outboundMaxFrames: 6, deliveryWindow: 100 });
+    await addDevice(store, 1, "alice");
+    const bob = await addDevice(store, 2, "bob");
+    for (let i = 0; i < 8; i++) await relay.send(sendRequest(1, 2));
+    const sent: Uint8Array[] = [];
+    let queued: Uint8Array[] = [];
+    // A socket that takes everything at the end of the event, as the kernel does when it has room.
+    const io: LiveDeviceIo = {
+      sendInner: (frame) => {
+        sent.push(frame);
+        if (queued.push(frame) === 1) queueMicrotask(() => (queued = []));
+      },
+      bufferedBytes: () => queued.reduce((total, frame) => total + frame.length, 0),
+      bufferedFrames: () => queued.length,
+      end: () => {},
+      warn: (message) => {
+        throw new Error(message);
+      },
+    };
+    const outcome = {
+      device: bob,
+      sessionId: new Uint8Array(32).fill(9),
+      expiresAtMs: NOW + 3_600_000,
+      messageLimit: 10_000,
+      queued: 8,
+    };
+    const live = new LiveDevice(relay, outcome, io, () => NOW);
+    expect(await pushedExactly(sent, 8)).toBe(8);
+    await live.detach();
+  });
 });
