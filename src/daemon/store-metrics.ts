@@ -1,4 +1,5 @@
 import { family } from "../server/render-metrics.ts";
+import type { GroupCommitStats } from "../store/sqlite/group-commit.ts";
 import type { StoreStatus } from "./store-status.ts";
 
 /** The store's Prometheus families: size and limit, queues, devices by state, backups. */
@@ -41,12 +42,20 @@ export function storeMetrics(store: StoreStatus): string {
     family("norc_backup_last_duration_seconds", "gauge", "Duration of the last backup.", [
       ["", (b.lastDurationMs ?? 0) / 1000],
     ]),
-    family("norc_store_commits_total", "counter", "Store transactions committed (group commit).", [
-      ["", store.commits.batches],
-    ]),
-    family("norc_store_commit_tasks_total", "counter", "Store changes those transactions carried.", [
-      ["", store.commits.tasks],
-    ]),
+    ...commitFamilies(store.commits),
     family("norc_backup_kept_bytes", "gauge", "Bytes of the verified backups kept.", [["", b.keptBytes]]),
   ].join("\n");
+}
+
+/** The sqlite group commit's counters (the Postgres store commits each work on its own: none). */
+function commitFamilies(commits: GroupCommitStats | undefined): string[] {
+  if (commits === undefined) return [];
+  return [
+    family("norc_store_commits_total", "counter", "Store transactions committed (group commit).", [
+      ["", commits.batches],
+    ]),
+    family("norc_store_commit_tasks_total", "counter", "Store changes those transactions carried.", [
+      ["", commits.tasks],
+    ]),
+  ];
 }

@@ -17,7 +17,7 @@ export interface StoreStatus {
   /** Cluster mode: the instance's view of the cluster (the store is then the shared Postgres). */
   cluster?: ClusterStatus;
   /** Group commit so far: transactions, the writes they carried, the largest batch. */
-  commits: GroupCommitStats;
+  commits?: GroupCommitStats;
 }
 
 /** Reads the store's figures now. */

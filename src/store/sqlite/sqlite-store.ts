@@ -1,7 +1,6 @@
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import type { HintBus, InstanceRecord, Lease, LeaseStore, LockoutStore } from "../cluster-ports.ts";
 import { MemoryHintBus } from "../memory/memory-hint-bus.ts";
-import type { Database, Statement } from "bun:sqlite";
 import { CONTACT_RESOLUTION_MS, type Store, type StoreOptions } from "../ports.ts";
 import { QuotaTracker } from "../quota-tracker.ts";
 import type {
