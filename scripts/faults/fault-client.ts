@@ -154,7 +154,13 @@ export class FaultClient {
   /** One 0x33 round trip; sets `offsetMs` to the server's clock minus ours. */
   async syncClock(): Promise<number> {
     const sent = Date.now();
-    const reply = new Promise<bigint>((resolve) => this.pings.push(resolve));
+    const reply = new Promise<bigint>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no TimeSync reply within 5 s")), 5_000);
+      this.pings.push((us) => {
+        clearTimeout(timer);
+        resolve(us);
+      });
+    });
     this.send(timeSyncRequest(this.now()));
     const serverMs = Number((await reply) / 1000n);
     this.offsetMs = Math.round(serverMs - (sent + Date.now()) / 2);

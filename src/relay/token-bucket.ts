@@ -19,9 +19,10 @@ export class TokenBucket {
     return wait;
   }
 
-  /** What `take` would answer, without taking. */
+  /** What `take` would answer, without taking. A clock stepped back refills nothing and takes nothing. */
   peek(nowMs: number): number {
-    this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.updatedMs) / 1000) * this.perSecond);
+    const elapsedMs = Math.max(0, nowMs - this.updatedMs);
+    this.tokens = Math.min(this.burst, this.tokens + (elapsedMs / 1000) * this.perSecond);
     this.updatedMs = nowMs;
     if (this.tokens >= 1) return 0;
     return Math.max(1, Math.ceil((1 - this.tokens) / this.perSecond));
