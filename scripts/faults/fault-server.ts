@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY, cleanEnv, freePort } from "../../tests/helpers/binary.ts";
 import { type ServerProcess, startServer } from "../../tests/helpers/server-process.ts";
+import { quantile } from "./lib/quantile.ts";
 
 /** Limits raised so that the scenarios measure the fault, not the token buckets. */
 export const OPEN_LIMITS =
@@ -104,13 +105,6 @@ export class FaultServer {
   async kill(): Promise<void> {
     await this.process?.kill();
   }
-}
-
-/** The `q` quantile (0–1) of `values` in their unit, 0 for none. */
-export function quantile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
 /** "p50 x ms, p99 y ms" of latencies in ms. */

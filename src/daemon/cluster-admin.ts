@@ -5,7 +5,7 @@ import type { Relay } from "../relay/relay.ts";
 import type { PostgresStore } from "../store/postgres/postgres-store.ts";
 import type { ClusterStatus } from "./cluster-status.ts";
 import { runDeviceRequest } from "./device-admin.ts";
-import type { StoreStatus } from "./store-status.ts";
+import { overviewFigures, type StoreStatus } from "./store-status.ts";
 import { relayEffects, type WorkerAdmin } from "./worker-admin.ts";
 
 /** The shared store's figures as `status` and /metrics show them, with the cluster view. */
@@ -19,13 +19,7 @@ export async function clusterStoreStatus(
     file: `postgres ${store.target}`,
     usedBytes: store.usage.usedBytes,
     limitBytes: store.usage.quota.limitBytes,
-    devices: overview.devices,
-    queueEntries: overview.queueEntries,
-    queueBytes: overview.queueBytes,
-    oldestAgeSecs:
-      overview.oldestEnqueuedAtMs === undefined
-        ? undefined
-        : Math.max(0, (nowMs - overview.oldestEnqueuedAtMs) / 1000),
+    ...overviewFigures(overview, nowMs),
     backups: { okTotal: 0, failedTotal: 0, keptBytes: 0 },
     cluster,
   };

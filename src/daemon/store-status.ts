@@ -31,13 +31,7 @@ export async function storeStatus(
     file: store.file,
     usedBytes: store.usage.usedBytes,
     limitBytes: store.usage.quota.limitBytes,
-    devices: overview.devices,
-    queueEntries: overview.queueEntries,
-    queueBytes: overview.queueBytes,
-    oldestAgeSecs:
-      overview.oldestEnqueuedAtMs === undefined
-        ? undefined
-        : Math.max(0, (nowMs - overview.oldestEnqueuedAtMs) / 1000),
+    ...overviewFigures(overview, nowMs),
     backups: { ...backups },
     commits: store.groupStats(),
   };
@@ -70,4 +64,18 @@ export function storeLines(store: StoreStatus): string[] {
           ...clusterLines(store.cluster),
         ]),
   ];
+}
+
+/** The queue and device figures of a store overview as status shows them (the oldest entry's age in s). */
+export function overviewFigures(
+  overview: StoreOverview,
+  nowMs: number,
+): Pick<StoreStatus, "devices" | "queueEntries" | "queueBytes" | "oldestAgeSecs"> {
+  const oldest = overview.oldestEnqueuedAtMs;
+  return {
+    devices: overview.devices,
+    queueEntries: overview.queueEntries,
+    queueBytes: overview.queueBytes,
+    oldestAgeSecs: oldest === undefined ? undefined : Math.max(0, (nowMs - oldest) / 1000),
+  };
 }

@@ -214,6 +214,21 @@ export class Storm {
   }
 
   /** Of `ids`, those not delivered within `timeoutMs` (polled every 50 ms). */
+  /**
+   * After a restart: every client of `sessions` back, `count` new status 0 beyond the acks of
+   * `owed`, and every id of `owed` delivered, each within 30 s; the problems, empty when recovered.
+   */
+  async recovered(owed: Set<string>, sessions: number[], count: number): Promise<string[]> {
+    const problems: string[] = [];
+    if (!(await this.reconnected(sessions, 30_000)))
+      problems.push("not every client back within 30 s of serving again");
+    if (!(await this.flowing(owed.size, count, 30_000)))
+      problems.push("no new status 0 within 30 s of serving again");
+    const missing = await this.undelivered(owed, 30_000);
+    if (missing.length > 0) problems.push(`${missing.length} of ${owed.size} acked not delivered`);
+    return problems;
+  }
+
   async undelivered(ids: Iterable<string>, timeoutMs: number): Promise<string[]> {
     const owed = [...ids];
     const deadline = Date.now() + timeoutMs;
