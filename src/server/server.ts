@@ -188,7 +188,6 @@ export class Server implements ServerHandle {
     this.registry.limits = next.limits;
     this.current = next;
     previous.stop(next);
-    this.options.onReloaded?.(next.config);
     if (next.newListener) logger.info(listeningLine(next.activeListener));
     this.stats.reloadsOk++;
     this.options.onReloaded?.(next.config);

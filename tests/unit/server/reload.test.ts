@@ -65,7 +65,14 @@ test("reload builds the next generation, starts it, swaps, and stops the old one
   const logger = memoryLogger();
   const [first, second] = [await freePort(), await freePort()];
   let next = plainConfig(first);
-  server = Server.start({ config: next, logger, sessionFactory: echo, reloadConfig: async () => next });
+  const reloaded: Config[] = [];
+  server = Server.start({
+    config: next,
+    logger,
+    sessionFactory: echo,
+    reloadConfig: async () => next,
+    onReloaded: (config) => reloaded.push(config),
+  });
   const client = await open(first);
   expect(await echoes(client, "before")).toBe("before");
 
@@ -79,6 +86,7 @@ test("reload builds the next generation, starts it, swaps, and stops the old one
   });
   expect(server.listen.port).toBe(second);
   expect(server.registry.limits.maxConnections).toBe(7);
+  expect(reloaded.map((config) => config.network.port)).toEqual([second]);
   expect(await refused(first)).toBe(true);
   expect(await echoes(await open(second), "new port")).toBe("new port");
   expect(await echoes(client, "still here")).toBe("still here");
