@@ -15,6 +15,7 @@ import {
   textContent,
 } from "../helpers/messaging-peers.ts";
 import { postgresAvailable } from "../helpers/postgres.ts";
+import { longestDoubleService } from "../helpers/served-once.ts";
 
 const ready = postgresAvailable() && haproxyBinary() !== undefined;
 
@@ -79,6 +80,13 @@ describe.skipIf(!ready)(
       expect(await eventually(() => first.closedBy() !== undefined, 10_000)).toBe(true);
       expect(first.closedBy()?.code).toBe(203);
       expect(second.closedBy()).toBeUndefined();
+      // From both instances' session lines: dave was served twice only while the old session closed.
+      const ended = `NCP-1 session ended device=${toHex(keys.deviceId)}`;
+      expect(await eventually(() => one().process.output().includes(ended), 5_000)).toBe(true);
+      const double = longestDoubleService(cluster.instances);
+      expect(double.device).toBe(toHex(keys.deviceId));
+      expect(double.overlapMs).toBeLessThan(2_000);
+      console.log(`supersede across instances: served by both for ${double.overlapMs} ms`);
       second.session.close();
     }, 30_000);
 
