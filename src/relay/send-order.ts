@@ -13,13 +13,20 @@ export class SendOrder {
 
   constructor(readonly untilCommitted = false) {}
 
-  /** A turn for the next send of `key`: `ready` once the earlier ones called commit; `release` once this one did (or ended). */
+  /**
+   * A turn for the next send of `key`: `ready` once the earlier ones called commit; `release` once
+   * this one did (or ended). The next turn waits for this one's `ready` as well as its release: a
+   * send that ends early (a duplicate's status 0, a 502) releases before its own turn came, and
+   * must not let the sends after it overtake the ones before it (measured: after a kill -9 a
+   * duplicate resend let a later message of the chain commit before an earlier one).
+   */
   turn(key: string): { ready: Promise<void>; release: () => void } {
     const ready = this.tails.get(key) ?? Promise.resolve();
     const { promise, resolve } = Promise.withResolvers<void>();
-    this.tails.set(key, promise);
-    void promise.then(() => {
-      if (this.tails.get(key) === promise) this.tails.delete(key);
+    const done = Promise.all([ready, promise]).then(() => {});
+    this.tails.set(key, done);
+    void done.then(() => {
+      if (this.tails.get(key) === done) this.tails.delete(key);
     });
     return { ready, release: resolve };
   }
