@@ -128,7 +128,9 @@ describe("messaging client: send and receive", () => {
     await until(() => bob.messages.length + bob.rejected.length === 4, "four deliveries");
     expect(bob.rejected).toEqual([]);
     expect(bob.messages.map((m) => contentText(m.content))).toEqual(["two", "three", "four", "one"]);
-    expect(bob.messages.map((m) => m.messageId)).toEqual([1, 2, 3, 0].map((n) => sends[n]?.messageId as string));
+    expect(bob.messages.map((m) => m.messageId)).toEqual(
+      [1, 2, 3, 0].map((n) => sends[n]?.messageId as string),
+    );
     const [refused, resent] = harness.server
       .received(FrameType.send)
       .filter((inner) => toHex(inner.subarray(16, 48)) === sends[0]?.messageId)
