@@ -110,12 +110,16 @@ export class Outbox {
 
   /**
    * The earliest time something becomes due (a resend or the end of a retry_after), if any; an
-   * entry held back by an earlier waiting one of its chain is due no sooner than that one.
+   * entry held back by an earlier waiting one of its chain is due no sooner than that one, and
+   * waiting entries not at all while the window is full (a status 0 makes room and pumps again).
    */
   nextDueMs(): number | undefined {
     let next: number | undefined;
     const waiting = new Set<string>();
+    let inFlight = 0;
+    for (const entry of this.entries.values()) if (entry.inFlightSinceMs !== undefined) inFlight++;
     for (const entry of this.entries.values()) {
+      if (entry.inFlightSinceMs === undefined && inFlight >= this.window) continue;
       if (entry.inFlightSinceMs === undefined && entry.chain !== undefined) {
         if (waiting.has(entry.chain)) continue;
         waiting.add(entry.chain);

@@ -57,7 +57,9 @@ describe("resend bookkeeping (§8.3)", () => {
     for (let n = 1; n <= 65; n++) outbox.add(id(n), frame(n));
     expect(outbox.takeDue(0)).toHaveLength(64);
     expect(outbox.takeDue(1)).toEqual([]);
+    expect(outbox.nextDueMs()).toBe(30_000);
     outbox.accepted(hex(7));
+    expect(outbox.nextDueMs()).toBe(0);
     expect(ids(outbox.takeDue(2))).toEqual([hex(65)]);
   });
 
