@@ -1,5 +1,5 @@
 import { type AckBody, AckStatus, buildClientAck, isServerAck } from "../protocol/ack.ts";
-import { toHex } from "../protocol/bytes.ts";
+import { fromHex, toHex } from "../protocol/bytes.ts";
 import type { DirectoryEntry, KeyRequest } from "../protocol/directory.ts";
 import type { MessageContent } from "../protocol/e2e-content.ts";
 import { ChainTracker } from "../protocol/send-chain.ts";
@@ -24,6 +24,14 @@ import { SessionSupervisor } from "./session-supervisor.ts";
 
 export type { ClientEvents, ClientTiming, MessagingClientOptions } from "./client-events.ts";
 
+/** What a message was sealed from, and the sequence it was last sealed with. */
+interface Draft {
+  recipient: DirectoryEntry;
+  content: MessageContent;
+  conversation: Uint8Array;
+  sequence: bigint;
+}
+
 /** A message handed to the client: its id, and a promise of the server's status 0 (§8.2). */
 export interface OutgoingMessage {
   messageId: string;
@@ -45,6 +53,8 @@ export class MessagingClient {
   private readonly sendChains: SendChains;
   private pad: Suite["pad"] = "PAD-PROFILE-1";
   private pumpTimer?: ReturnType<typeof setTimeout>;
+  /** What each unaccepted message was composed from, to seal it again after a refusal. */
+  private readonly drafts = new Map<string, Draft>();
 
   constructor(private readonly options: MessagingClientOptions) {
     this.timing = clientTiming(options.timing);
@@ -95,15 +105,14 @@ export class MessagingClient {
 
   /** Seals `content` to `recipient` (an active entry) on its chain and sends it until status 0. */
   send(recipient: DirectoryEntry, content: MessageContent, conversation: Uint8Array): OutgoingMessage {
-    const chain = this.sendChains.chain(recipient.deviceId, conversation);
-    const composed = composeMessage(this.options.keys, recipient, {
-      conversation,
-      content,
-      chain,
-      pad: this.pad,
-    });
-    this.sendChains.saved(recipient.deviceId, conversation, chain);
-    const accepted = this.outbox.add(composed.messageId, composed.inner);
+    const draft = { recipient, content, conversation };
+    const composed = this.seal(draft);
+    const id = toHex(composed.messageId);
+    const chainKey = SendChains.keyOf(recipient.deviceId, conversation);
+    const accepted = this.outbox.add(composed.messageId, composed.inner, chainKey);
+    this.drafts.set(id, { ...draft, sequence: composed.sequence });
+    const forget = () => this.drafts.delete(id);
+    accepted.then(forget, forget);
     this.pump();
     return { messageId: toHex(composed.messageId), recipientId: toHex(recipient.deviceId), accepted };
   }
@@ -152,6 +161,35 @@ export class MessagingClient {
     this.supervisor.stop(new NcpClientError("closed", "the client was closed"));
   }
 
+  /**
+   * Seals `draft` on its chain's next link (with `messageId` when it is sealed again) and moves the
+   * chain past it.
+   */
+  private seal(draft: Omit<Draft, "sequence">, messageId?: Uint8Array) {
+    const { recipient, conversation, content } = draft;
+    const chain = this.sendChains.chain(recipient.deviceId, conversation);
+    const sequence = chain.next().sequence;
+    const message = { conversation, content, chain, pad: this.pad };
+    const composed = composeMessage(this.options.keys, recipient, message, { messageId });
+    this.sendChains.saved(recipient.deviceId, conversation, chain);
+    return { ...composed, sequence };
+  }
+
+  /**
+   * A 502/500 refused `ref`, so nothing was stored (or, for a 500 whose commit is in doubt, it was
+   * and a resend gets status 0 again by message_id). When later messages of its chain were composed
+   * since (and may be accepted before the resend), it is sealed again with the same message_id at
+   * the chain's end; resent as it was, the recipient would discard it as stale (§8.5).
+   */
+  private resealIfPassed(ref: string): void {
+    const draft = this.drafts.get(ref);
+    if (draft === undefined) return;
+    const chain = this.sendChains.chain(draft.recipient.deviceId, draft.conversation);
+    if (chain.next().sequence === draft.sequence + 1n) return;
+    const resealed = this.seal(draft, fromHex(ref));
+    if (this.outbox.resealed(ref, resealed.inner)) draft.sequence = resealed.sequence;
+  }
+
   /** Writes an ack if a session is up; a lost ack only means a redelivery, which dedupe absorbs. */
   private sendQuietly(inner: Uint8Array): void {
     try {
@@ -173,6 +211,7 @@ export class MessagingClient {
       const ref = error.details.ref;
       const outcome = ref === undefined ? "unknown" : this.outbox.refused(ref, error, Date.now());
       if (outcome === "unknown") this.events.problem?.(error);
+      if (outcome === "retry") this.resealIfPassed(ref as string);
       this.pump();
     };
   }

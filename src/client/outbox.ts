@@ -10,6 +10,8 @@ export interface OutboxEntry {
   inner: Uint8Array;
   /** Times it was written to a connection. */
   sends: number;
+  /** Its send chain (§6.5), when it has one: a waiting entry holds back the later ones of its chain. */
+  chain?: string;
 }
 
 interface Tracked extends OutboxEntry {
@@ -47,18 +49,36 @@ export class Outbox {
     return this.entries.size;
   }
 
-  /** Adds a composed 0x10; the promise settles on its status 0 or a final refusal. */
-  add(messageId: Uint8Array, inner: Uint8Array): Promise<void> {
+  /**
+   * Adds a composed 0x10 (on `chain`, if given); the promise settles on its status 0 or a final
+   * refusal. Entries of one chain must be added in the chain's order.
+   */
+  add(messageId: Uint8Array, inner: Uint8Array, chain?: string): Promise<void> {
     const id = toHex(messageId);
     if (this.entries.has(id)) throw new RangeError(`message ${id} is already in the outbox`);
     return new Promise((resolve, reject) => {
-      this.entries.set(id, { id, messageId, inner, sends: 0, notBeforeMs: 0, settle: { resolve, reject } });
+      const settle = { resolve, reject };
+      this.entries.set(id, { id, messageId, inner, sends: 0, notBeforeMs: 0, chain, settle });
     });
+  }
+
+  /**
+   * A refused (waiting) entry sealed again at the end of its chain: `inner` replaces its frame and
+   * it moves behind every entry added so far, so it is written after them. False when not waiting.
+   */
+  resealed(ref: string, inner: Uint8Array): boolean {
+    const entry = this.entries.get(ref);
+    if (entry === undefined || entry.inFlightSinceMs !== undefined) return false;
+    this.entries.delete(ref);
+    this.entries.set(ref, { ...entry, inner });
+    return true;
   }
 
   /**
    * The entries to write now, oldest first, each marked in flight at `nowMs`: in-flight ones
    * unanswered for `resendAfterMs`, then waiting ones, as long as at most `window` are in flight.
+   * A waiting entry still inside its retry_after holds back the later entries of its chain, so a
+   * chain's frames are written in its order.
    */
   takeDue(nowMs: number): OutboxEntry[] {
     const due: Tracked[] = [];
@@ -69,9 +89,15 @@ export class Outbox {
       else inFlight++;
     }
     inFlight += due.length;
+    const held = new Set<string>();
     for (const entry of this.entries.values()) {
       if (inFlight >= this.window) break;
-      if (entry.inFlightSinceMs !== undefined || entry.notBeforeMs > nowMs) continue;
+      if (entry.inFlightSinceMs !== undefined) continue;
+      if (entry.chain !== undefined && held.has(entry.chain)) continue;
+      if (entry.notBeforeMs > nowMs) {
+        if (entry.chain !== undefined) held.add(entry.chain);
+        continue;
+      }
       due.push(entry);
       inFlight++;
     }
@@ -82,10 +108,22 @@ export class Outbox {
     return due;
   }
 
-  /** The earliest time something becomes due (a resend or the end of a retry_after), if any. */
+  /**
+   * The earliest time something becomes due (a resend or the end of a retry_after), if any; an
+   * entry held back by an earlier waiting one of its chain is due no sooner than that one, and
+   * waiting entries not at all while the window is full (a status 0 makes room and pumps again).
+   */
   nextDueMs(): number | undefined {
     let next: number | undefined;
+    const waiting = new Set<string>();
+    let inFlight = 0;
+    for (const entry of this.entries.values()) if (entry.inFlightSinceMs !== undefined) inFlight++;
     for (const entry of this.entries.values()) {
+      if (entry.inFlightSinceMs === undefined && inFlight >= this.window) continue;
+      if (entry.inFlightSinceMs === undefined && entry.chain !== undefined) {
+        if (waiting.has(entry.chain)) continue;
+        waiting.add(entry.chain);
+      }
       const at =
         entry.inFlightSinceMs !== undefined ? entry.inFlightSinceMs + this.resendAfterMs : entry.notBeforeMs;
       next = next === undefined ? at : Math.min(next, at);

@@ -16,9 +16,14 @@ export class SendChains {
 
   constructor(private readonly store?: ChainStore) {}
 
+  /** The key of the chain to `recipientId` in `conversation`: "recipient:conversation" (hex). */
+  static keyOf(recipientId: Uint8Array, conversation: Uint8Array): string {
+    return `${toHex(recipientId)}:${toHex(conversation)}`;
+  }
+
   /** The chain to `recipientId` in `conversation`. */
   chain(recipientId: Uint8Array, conversation: Uint8Array): SendChain {
-    const key = `${toHex(recipientId)}:${toHex(conversation)}`;
+    const key = SendChains.keyOf(recipientId, conversation);
     let chain = this.chains.get(key);
     if (chain === undefined) {
       const stored = this.store?.load(key);
@@ -30,6 +35,6 @@ export class SendChains {
 
   /** Records that `chain` moved (after a message was composed on it). */
   saved(recipientId: Uint8Array, conversation: Uint8Array, chain: SendChain): void {
-    this.store?.save(`${toHex(recipientId)}:${toHex(conversation)}`, chain.next());
+    this.store?.save(SendChains.keyOf(recipientId, conversation), chain.next());
   }
 }

@@ -42,9 +42,6 @@ export function openRelay(
     settings: relaySettings(config),
     router: cluster?.router,
     lockout: cluster?.lockout,
-    // Concurrent Postgres transactions of one sender, cut by a crash, can commit a later message
-    // and lose an earlier one, which its client then resends behind it (out of chain order).
-    serialSends: cluster !== undefined,
     onClockStep: ({ stepMs, heldBackMs }) =>
       logger?.warn(
         `the system clock stepped ${stepMs > 0 ? "forward" : "back"} by ${Math.round(Math.abs(stepMs) / 1000)} s: queue expiry now runs ${Math.round(heldBackMs / 1000)} s behind it, so no queued entry expires early by the step (freshness checks follow the new clock)`,

@@ -4,22 +4,30 @@
  * may finish in either order, and the later message would take the lower seq in the recipient's
  * queue (its E2E send chain then rejects the earlier one as stale). Each send waits for the sends
  * of its sender before it to have called commit (the store orders one recipient's commits by call).
- * `untilCommitted` (cluster mode) waits for them to have committed instead: concurrent Postgres
- * transactions killed mid-way may commit a later message and lose an earlier one; one at a time,
- * a crash leaves a prefix of a sender's messages stored (its client resends the rest, in order).
+ * `untilCommitted` waits for them to have committed instead (Relay option `serialSends`; the daemon
+ * does not set it, cluster mode included): one chain is one recipient, whose commits the Postgres
+ * store already runs one at a time in call order (CallOrder), so a kill -9 leaves a prefix of each
+ * chain stored and the client resends the rest, in order.
  */
 export class SendOrder {
   private readonly tails = new Map<string, Promise<void>>();
 
   constructor(readonly untilCommitted = false) {}
 
-  /** A turn for the next send of `key`: `ready` once the earlier ones called commit; `release` once this one did (or ended). */
+  /**
+   * A turn for the next send of `key`: `ready` once the earlier ones called commit; `release` once
+   * this one did (or ended). The next turn waits for this one's `ready` as well as its release: a
+   * send that ends early (a duplicate's status 0, a 502) releases before its own turn came, and
+   * must not let the sends after it overtake the ones before it (measured: after a kill -9 a
+   * duplicate resend let a later message of the chain commit before an earlier one).
+   */
   turn(key: string): { ready: Promise<void>; release: () => void } {
     const ready = this.tails.get(key) ?? Promise.resolve();
     const { promise, resolve } = Promise.withResolvers<void>();
-    this.tails.set(key, promise);
-    void promise.then(() => {
-      if (this.tails.get(key) === promise) this.tails.delete(key);
+    const done = Promise.all([ready, promise]).then(() => {});
+    this.tails.set(key, done);
+    void done.then(() => {
+      if (this.tails.get(key) === done) this.tails.delete(key);
     });
     return { ready, release: resolve };
   }

@@ -112,6 +112,55 @@ describe("messaging client: send and receive", () => {
     expect([refused.code, refused.details.reason]).toEqual([400, "unknown"]);
     expect(alice.client.unaccepted).toBe(0);
   });
+
+  test("502 to the first of a chain while the later ones are accepted: resealed at the chain's end, none stale", async () => {
+    let refusals = 0;
+    harness = new ClientHarness({
+      onSend: () => (refusals++ === 0 ? { code: 502, retryAfterSecs: 1, reason: "rate_limited" } : undefined),
+    });
+    const alice = harness.client(harness.device("alice"));
+    const bob = harness.client(harness.device("bob"));
+    await alice.client.start();
+    await bob.client.start();
+    const texts = ["one", "two", "three", "four"];
+    const sends = texts.map((t) => alice.client.send(harness.entry(bob.keys), text(t), conversation));
+    await Promise.all(sends.map((s) => s.accepted));
+    await until(() => bob.messages.length + bob.rejected.length === 4, "four deliveries");
+    expect(bob.rejected).toEqual([]);
+    expect(bob.messages.map((m) => contentText(m.content))).toEqual(["two", "three", "four", "one"]);
+    expect(bob.messages.map((m) => m.messageId)).toEqual(
+      [1, 2, 3, 0].map((n) => sends[n]?.messageId as string),
+    );
+    const [refused, resent] = harness.server
+      .received(FrameType.send)
+      .filter((inner) => toHex(inner.subarray(16, 48)) === sends[0]?.messageId)
+      .map((inner) => decodeSend(inner).sequence);
+    expect(resent).toBe((refused as bigint) + 4n);
+  });
+
+  test("502 to the last of its chain: resent as it was, and a newer message waits behind it", async () => {
+    let refusals = 0;
+    harness = new ClientHarness({
+      onSend: () => (refusals++ === 0 ? { code: 502, retryAfterSecs: 1, reason: "rate_limited" } : undefined),
+    });
+    const alice = harness.client(harness.device("alice"));
+    const bob = harness.client(harness.device("bob"));
+    await alice.client.start();
+    await bob.client.start();
+    const first = alice.client.send(harness.entry(bob.keys), text("first"), conversation);
+    await until(() => alice.client.unaccepted === 1 && refusals === 1, "the refusal");
+    await Bun.sleep(50);
+    const second = alice.client.send(harness.entry(bob.keys), text("second"), conversation);
+    await Promise.all([first.accepted, second.accepted]);
+    await until(() => bob.messages.length + bob.rejected.length === 2, "two deliveries");
+    expect(bob.rejected).toEqual([]);
+    expect(bob.messages.map((m) => [contentText(m.content), m.gap])).toEqual([
+      ["first", false],
+      ["second", false],
+    ]);
+    expect(sendsWithId(harness, first.messageId)).toBe(2);
+    expect(sendsWithId(harness, second.messageId)).toBe(1);
+  });
 });
 
 describe("messaging client: the recipient rules", () => {

@@ -57,7 +57,9 @@ describe("resend bookkeeping (§8.3)", () => {
     for (let n = 1; n <= 65; n++) outbox.add(id(n), frame(n));
     expect(outbox.takeDue(0)).toHaveLength(64);
     expect(outbox.takeDue(1)).toEqual([]);
+    expect(outbox.nextDueMs()).toBe(30_000);
     outbox.accepted(hex(7));
+    expect(outbox.nextDueMs()).toBe(0);
     expect(ids(outbox.takeDue(2))).toEqual([hex(65)]);
   });
 
@@ -74,6 +76,33 @@ describe("resend bookkeeping (§8.3)", () => {
     expect(ids(outbox.takeDue(60_999))).toEqual([]);
     expect(ids(outbox.takeDue(61_000))).toEqual([hex(1)]);
     expect(result.state).toBe("pending");
+  });
+
+  test("a refused message holds back the later ones of its chain (not other chains) until it is written", () => {
+    const outbox = new Outbox();
+    outbox.add(id(1), frame(1), "bob");
+    outbox.takeDue(0);
+    expect(outbox.refused(hex(1), refusal(502, 2), 0)).toBe("retry");
+    outbox.add(id(2), frame(2), "bob");
+    outbox.add(id(3), frame(3), "carol");
+    expect(ids(outbox.takeDue(10))).toEqual([hex(3)]);
+    expect(outbox.nextDueMs()).toBe(2_000);
+    expect(ids(outbox.takeDue(2_000))).toEqual([hex(1), hex(2)]);
+  });
+
+  test("a refused message sealed again moves behind the ones added before it, with its new frame", () => {
+    const outbox = new Outbox();
+    for (const n of [1, 2, 3]) outbox.add(id(n), frame(n), "bob");
+    outbox.takeDue(0);
+    outbox.refused(hex(1), refusal(502, 1), 0);
+    expect(outbox.resealed(hex(1), frame(9))).toBe(true);
+    expect(outbox.resealed(hex(2), frame(9))).toBe(false);
+    outbox.add(id(4), frame(4), "bob");
+    expect(outbox.takeDue(500)).toEqual([]);
+    outbox.connectionLost();
+    const due = outbox.takeDue(1_000);
+    expect(ids(due)).toEqual([hex(2), hex(3), hex(1), hex(4)]);
+    expect(due[2]?.inner).toEqual(frame(9));
   });
 
   test("400, 402, 200, 303, 103 fail the message with the server's error; unknown refs are ignored", async () => {
