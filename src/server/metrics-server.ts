@@ -42,7 +42,8 @@ export function startMetricsServer(
       hostname: address,
       port,
       fetch(request) {
-        const path = new URL(request.url).pathname;
+        // A request without a Host header (HAProxy's `option httpchk`, HTTP/1.0) has a bare path as url.
+        const path = new URL(request.url, "http://metrics.invalid").pathname;
         if (request.method !== "GET" && request.method !== "HEAD") {
           return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
         }
