@@ -4,6 +4,7 @@
 // accepted (status 0) message was not delivered.
 import { freePort } from "../tests/helpers/binary.ts";
 import { startBenchServer } from "./bench/bench-server.ts";
+import { expectLine, lines } from "./bench/child-lines.ts";
 import { loadAverage, numberFlag, percentile, processCpuSplit } from "./bench/proc-cpu.ts";
 import { relayFloor } from "./bench/relay-floor.ts";
 import type { WorkerPlan, WorkerResult } from "./bench/relay-worker.ts";
@@ -95,26 +96,6 @@ async function runMode(mode: "open" | "closed"): Promise<Run> {
   } finally {
     await server.stop();
     server.cleanup();
-  }
-}
-
-async function expectLine(readers: AsyncGenerator<string>[], expected: string): Promise<void> {
-  for (const reader of readers) {
-    if ((await reader.next()).value !== expected) throw new Error(`a worker failed before "${expected}"`);
-  }
-}
-
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for await (const chunk of stream) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let end = buffered.indexOf("\n");
-    while (end >= 0) {
-      yield buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-      end = buffered.indexOf("\n");
-    }
   }
 }
 

@@ -5,6 +5,7 @@
 // (the server may hold up to its fd limit, 20,000 here; each client process holds sessions/workers).
 import { join } from "node:path";
 import { type BenchServer, startBenchServer } from "./bench/bench-server.ts";
+import { lines } from "./bench/child-lines.ts";
 import { loadAverage, numberFlag, processCpuSeconds, residentBytes } from "./bench/proc-cpu.ts";
 
 const sessions = numberFlag("sessions", 10_000);
@@ -15,18 +16,6 @@ type Child = ReturnType<typeof spawnChild>;
 
 function spawnChild(args: string[]) {
   return Bun.spawn([process.execPath, ...args], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-}
-
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for await (const chunk of stream) {
-    buffered += decoder.decode(chunk, { stream: true });
-    for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
-      yield buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-    }
-  }
 }
 
 /** Starts `workers` client processes of `script` (args after the count), each with its share. */

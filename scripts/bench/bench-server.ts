@@ -17,14 +17,15 @@ export interface BenchServer {
 }
 
 /** A config for load: every client is 127.0.0.1, so the per-address and per-device limits are lifted. */
-export function benchConfig(port: number, extra = ""): string {
+export function benchConfig(port: number, extra = "", backups = true): string {
   const huge = 1_000_000_000;
   return [
     `[network]\nbind_address = "127.0.0.1"\nport = ${port}\nmax_connections = 100000\nshutdown_timeout_secs = 1`,
     `[tls]\nenabled = true`,
     `[logging]\nlevel = "info"`,
     `[registration]\npolicy = "open"`,
-    `[storage]\ndata_dir = "./data"\nbackup_interval_hours = 0`,
+    // cluster mode has no backups, and rejects the key
+    `[storage]\ndata_dir = "./data"${backups ? "\nbackup_interval_hours = 0" : ""}`,
     `[session]\nmax_messages = ${huge}\nidle_timeout_secs = 3600`,
     `[limits]\nmessages_per_minute = ${huge}\nmessages_burst = ${huge}\nregistrations_per_hour = ${huge}\nregistrations_burst = ${huge}\nhandshakes_per_minute = ${huge}\nhandshakes_burst = ${huge}\nkey_lookups_per_minute = ${huge}\nkey_lookups_burst = ${huge}\ntime_sync_per_minute = ${huge}\ntime_sync_burst = ${huge}`,
     extra,

@@ -54,8 +54,16 @@ export class RelayPair {
     recipientSession.handlers.delivery = (inner) => this.deliver(inner);
   }
 
-  /** Registers both devices (open policy), opens and authenticates their sessions, looks up the recipient. */
-  static async open(server: ConnectOptions, name: string, content: MessageContent): Promise<RelayPair> {
+  /**
+   * Registers both devices (open policy), opens and authenticates their sessions, looks up the
+   * recipient. The recipient may be on another server (`recipientServer`: a cluster's other instance).
+   */
+  static async open(
+    server: ConnectOptions,
+    name: string,
+    content: MessageContent,
+    recipientServer = server,
+  ): Promise<RelayPair> {
     const [sender, recipient] = [deviceKeys(randomBytes(32)), deviceKeys(randomBytes(32))];
     for (const [keys, user] of [
       [sender, `${name}-s`],
@@ -65,7 +73,7 @@ export class RelayPair {
       if (outcome !== "active") throw new Error(`registration of ${user} is ${outcome}`);
     }
     const senderSession = await openDeviceSession(server, sender, TIMING);
-    const recipientSession = await openDeviceSession(server, recipient, TIMING);
+    const recipientSession = await openDeviceSession(recipientServer, recipient, TIMING);
     await senderSession.authenticate();
     await recipientSession.authenticate();
     const [entry] = await senderSession.lookup({ kind: 1, deviceIds: [recipient.deviceId] });

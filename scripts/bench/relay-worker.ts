@@ -8,6 +8,8 @@ import { kibContent, RelayPair } from "./relay-pairs.ts";
 
 export interface WorkerPlan {
   port: number;
+  /** Where the recipients connect (default `port`): another instance of a cluster. */
+  recipientPort?: number;
   pairs: number;
   name: string;
   mode: "open" | "closed";
@@ -38,11 +40,12 @@ export interface WorkerResult {
 
 const plan = JSON.parse(Bun.argv[2] ?? "{}") as WorkerPlan;
 const server = { host: "127.0.0.1", port: plan.port, tls: { insecure: true } };
+const recipientServer = { ...server, port: plan.recipientPort ?? plan.port };
 const content = kibContent();
 const pairs: RelayPair[] = [];
 for (let i = 0; i < plan.pairs; i += 10) {
   const batch = Array.from({ length: Math.min(10, plan.pairs - i) }, (_, j) =>
-    RelayPair.open(server, `${plan.name}-${i + j}`, content),
+    RelayPair.open(server, `${plan.name}-${i + j}`, content, recipientServer),
   );
   pairs.push(...(await Promise.all(batch)));
 }
