@@ -19,7 +19,7 @@
  *   bun scripts/faults/clock-steps.ts [STEP_SECS=600] [HOLD_SECS=30] [PAIRS=4] [CYCLES=2]
  * (CYCLES=0: only the last +STEP and back, the short version.)
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { MemoryTrustStore } from "../../src/client/trust-store.ts";
 import { randomBytes } from "../../src/protocol/bytes.ts";
 import { FaultClient, type Reply } from "./fault-client.ts";
@@ -42,7 +42,12 @@ const problems: string[] = [];
 watchUnhandled(problems);
 const startedAt = Date.now();
 const fakeFile = `/tmp/norc-clock-steps-${process.pid}`;
-writeFileSync(fakeFile, "+0\n");
+/** Sets libfaketime's offset: a new file renamed over the old, so no reader sees it empty (a step to 0 and back). */
+function setOffset(secs: number): void {
+  writeFileSync(`${fakeFile}.new`, `${secs >= 0 ? "+" : ""}${secs}\n`);
+  renameSync(`${fakeFile}.new`, fakeFile);
+}
+setOffset(0);
 
 const server = await FaultServer.start({
   env: {
@@ -147,7 +152,7 @@ try {
     await Bun.sleep(200);
     const stormBefore = { failed: storm.failed, acked: storm.acked.size };
     const sessions = storm.sessions();
-    writeFileSync(fakeFile, `${next >= 0 ? "+" : ""}${next}\n`);
+    setOffset(next);
     offset = next;
     const label = `step ${step > 0 ? "+" : ""}${step} s (clock at ${next >= 0 ? "+" : ""}${next} s)`;
 
@@ -317,6 +322,6 @@ console.log(`  must show: ${problems.length === 0 ? "met" : `NOT met (${problems
 for (const problem of problems.slice(0, 12)) console.log(`  ${problem}`);
 if (problems.length > 0) console.log(`  server dir kept: ${server.dir}`);
 try {
-  writeFileSync(fakeFile, "+0\n");
+  rmSync(fakeFile);
 } catch {}
 process.exit(problems.length === 0 ? 0 : 1);
