@@ -252,10 +252,12 @@ try {
 
   await storm.stop();
   const report = await storm.drain(60_000);
-  stepWarnings = server
+  const stepLines = server
     .output()
     .split("\n")
-    .filter((l) => /the system clock stepped/.test(l)).length;
+    .filter((l) => /the system clock stepped/.test(l));
+  stepWarnings = stepLines.length;
+  const logged = stepLines.map((l) => /stepped (forward|back) by (\d+) s/.exec(l)?.slice(1).join(" ") ?? "?");
   const errors = server.errorLines();
   const alive = server.alive;
   console.log(
@@ -271,6 +273,7 @@ try {
   console.log(
     `  server: alive ${alive}, clock-step WARN lines ${stepWarnings}, ERROR lines ${errors.length}, worker RSS max ${rssMaxMb} MiB`,
   );
+  console.log(`  steps logged at WARN: ${logged.join(", ")}`);
   console.log(`  took ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   const stepsExpected = phases.length;
   verdict(
