@@ -19,6 +19,8 @@ export interface FaultServerOptions {
   extra?: string;
   /** `[network]` lines added (e.g. max_connections). */
   network?: string;
+  /** `[daemon]` lines added (e.g. auto_restart = true). */
+  daemon?: string;
   dataDir?: string;
   env?: Record<string, string>;
   limits?: string;
@@ -44,7 +46,7 @@ export class FaultServer {
     const dataDir = server.dataDir;
     writeFileSync(
       join(dir, "config.toml"),
-      `[network]\nbind_address = "127.0.0.1"\nport = ${server.port}\nshutdown_timeout_secs = 2\n${options.network ?? ""}\n[tls]\nenabled = false\n\n[daemon]\npid_file = "${join(dir, "norc.pid")}"\n\n[registration]\npolicy = "open"\n\n[storage]\ndata_dir = "${dataDir}"\n${options.extra ?? ""}\n${options.limits ?? OPEN_LIMITS}`,
+      `[network]\nbind_address = "127.0.0.1"\nport = ${server.port}\nshutdown_timeout_secs = 2\n${options.network ?? ""}\n[tls]\nenabled = false\n\n[daemon]\npid_file = "${join(dir, "norc.pid")}"\n${options.daemon ?? ""}\n[registration]\npolicy = "open"\n\n[storage]\ndata_dir = "${dataDir}"\n${options.extra ?? ""}\n${options.limits ?? OPEN_LIMITS}`,
     );
     await server.run();
     return server;

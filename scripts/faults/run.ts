@@ -18,6 +18,7 @@ const SHORT: Array<{ name: string; args: string[] }> = [
     args: [resolve(import.meta.dir, "slowloris.ts"), "200", "3", "5", "1", "50", "10"],
   },
   { name: "frame fuzz", args: [resolve(import.meta.dir, "frame-fuzz.ts"), "20000", "4", "7"] },
+  { name: "clock steps", args: [resolve(import.meta.dir, "clock-steps.ts"), "600", "3", "2", "0"] },
   { name: "slow consumer", args: [resolve(import.meta.dir, "slow-consumer.ts"), "200", "262144", "3", "2"] },
 ];
 

@@ -133,6 +133,9 @@ async function slowloris(): Promise<boolean> {
     console.log(
       `  established sessions: before ${latencyText(base)}; during ${latencyText(during)}; probe failures ${failures.length}`,
     );
+    console.log(
+      `  of which: the first 3 s (the connections opening, ${Math.floor(slow / 2)} handshakes) ${latencyText(probe.between(t1, t1 + 3_000))}; after them ${latencyText(probe.between(t1 + 3_000, t2))}`,
+    );
     console.log(`  server alive ${server.alive}, RSS ${(server.rssKb() / 1024).toFixed(0)} MiB`);
     let met = verdict(
       "slow pre-hello connections closed at hello_timeout with 101",

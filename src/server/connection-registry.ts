@@ -41,7 +41,7 @@ export class ConnectionRegistry {
     this.connections.add(connection);
     this.stats.accepted++;
     if (this.sweeper === undefined) {
-      this.sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS);
+      this.sweeper = setInterval(() => this.sweep(performance.now()), SWEEP_INTERVAL_MS);
       this.sweeper.unref();
     }
   }

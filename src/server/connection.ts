@@ -15,7 +15,8 @@ export interface SocketData {
  */
 export class Connection implements ConnectionContext {
   handler?: ConnectionHandler;
-  lastReceiveMs = Date.now();
+  /** On the monotonic clock (performance.now()), as the stall clock: a step of the wall clock moves neither. */
+  lastReceiveMs = performance.now();
   private queue: Uint8Array[] = [];
   private unsent?: Uint8Array;
   /** The sizes of the frames in `unsent`, the first one perhaps only its rest. */
@@ -46,7 +47,7 @@ export class Connection implements ConnectionContext {
     return this.socket.getTLSVersion() || undefined;
   }
 
-  /** How long unsent bytes have waited without any written (0 when nothing waits): `write_stall_timeout`. */
+  /** How long unsent bytes have waited without any written (0 when nothing waits): `write_stall_timeout`; `nowMs` from performance.now(). */
   stalledForMs(nowMs: number): number {
     return this.stalledSinceMs === undefined ? 0 : nowMs - this.stalledSinceMs;
   }
@@ -110,7 +111,7 @@ export class Connection implements ConnectionContext {
   }
 
   receive(bytes: Uint8Array): void {
-    this.lastReceiveMs = Date.now();
+    this.lastReceiveMs = performance.now();
     this.stats.bytesIn += bytes.length;
     this.runEvent(() => this.handler?.onData(bytes));
   }
@@ -180,7 +181,7 @@ export class Connection implements ConnectionContext {
     }
     this.unsent = bytes.slice(written);
     this.unsentFrames = framesLeft(sizes, written);
-    if (written > 0 || this.stalledSinceMs === undefined) this.stalledSinceMs = Date.now();
+    if (written > 0 || this.stalledSinceMs === undefined) this.stalledSinceMs = performance.now();
     this.checkUnsent();
   }
 

@@ -182,6 +182,14 @@ export class Storm {
     await Promise.all(this.loops);
   }
 
+  /**
+   * Closes every running client; each is made again at once with the same keys and stores, and its
+   * new session syncs its clock (0x33) before 0x03, as every session of the client library does.
+   */
+  resync(): void {
+    for (const device of [...this.senders, ...this.recipients]) if (device.started) device.client?.close();
+  }
+
   /** Brings the offline recipients online. */
   async online(): Promise<void> {
     await Promise.all(this.recipients.filter((device) => !device.started).map((device) => device.run()));
