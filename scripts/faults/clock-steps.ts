@@ -26,6 +26,7 @@ import { FaultClient, type Reply } from "./fault-client.ts";
 import { FaultServer, OPEN_LIMITS, verdict } from "./fault-server.ts";
 import { eventually, rssMb, watchUnhandled } from "./lib/instance.ts";
 import { formatReport, Storm } from "./lib/storm.ts";
+import { abortedBy, printVerdict } from "./lib/verdict.ts";
 
 const stepSecs = Number(process.argv[2] ?? 600);
 const holdSecs = Number(process.argv[3] ?? 30);
@@ -316,14 +317,12 @@ try {
   probe.close();
   probeRecipient.close();
 } catch (error) {
-  problems.push(`aborted: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  problems.push(abortedBy(error));
 } finally {
   storm?.close();
   await server.stop();
 }
-console.log(`  must show: ${problems.length === 0 ? "met" : `NOT met (${problems.length})`}`);
-for (const problem of problems.slice(0, 12)) console.log(`  ${problem}`);
-if (problems.length > 0) console.log(`  server dir kept: ${server.dir}`);
+if (!printVerdict(problems, 12)) console.log(`  server dir kept: ${server.dir}`);
 try {
   rmSync(fakeFile);
 } catch {}

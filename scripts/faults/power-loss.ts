@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { connectNcp } from "../../src/client/ncp-client.ts";
 import { BINARY, eventually, freePort, Instance, rssMb, watchUnhandled } from "./lib/instance.ts";
 import { formatReport, Storm } from "./lib/storm.ts";
+import { abortedBy, printVerdict } from "./lib/verdict.ts";
 
 const copies = Number(process.argv[2] ?? 50);
 const pairs = Number(process.argv[3] ?? 4);
@@ -153,13 +154,12 @@ try {
   console.log(`  memory: server RSS max ${figures.rssMaxMb} MiB`);
   console.log(`  took ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 } catch (error) {
-  problems.push(`aborted: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  problems.push(abortedBy(error));
 } finally {
   storm?.close();
-  console.log(`  must show: ${problems.length === 0 ? "met" : `NOT met (${problems.length})`}`);
-  for (const problem of problems.slice(0, 10)) console.log(`  ${problem}`);
-  instance.close(problems.length > 0);
-  if (problems.length > 0) console.log(`  instance kept in ${instance.dir}, copies in ${workDir}`);
+  const met = printVerdict(problems);
+  instance.close(!met);
+  if (!met) console.log(`  instance kept in ${instance.dir}, copies in ${workDir}`);
   else rmSync(workDir, { recursive: true, force: true });
 }
 process.exit(problems.length === 0 ? 0 : 1);

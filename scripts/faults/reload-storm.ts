@@ -10,6 +10,7 @@
  */
 import { eventually, Instance, rssMb, type Sections, STORM_LIMITS, watchUnhandled } from "./lib/instance.ts";
 import { formatReport, Storm } from "./lib/storm.ts";
+import { abortedBy, printVerdict } from "./lib/verdict.ts";
 
 const reloads = Number(process.argv[2] ?? 100);
 const pairs = Number(process.argv[3] ?? 4);
@@ -135,12 +136,11 @@ try {
   for (const [kind, line] of whyRejected) console.log(`  ${kind}: ${line}`);
   console.log(`  took ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 } catch (error) {
-  problems.push(`aborted: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  problems.push(abortedBy(error));
 } finally {
   storm?.close();
-  console.log(`  must show: ${problems.length === 0 ? "met" : `NOT met (${problems.length})`}`);
-  for (const problem of problems.slice(0, 10)) console.log(`  ${problem}`);
-  instance.close(problems.length > 0);
-  if (problems.length > 0) console.log(`  instance kept in ${instance.dir}`);
+  const met = printVerdict(problems);
+  instance.close(!met);
+  if (!met) console.log(`  instance kept in ${instance.dir}`);
 }
 process.exit(problems.length === 0 ? 0 : 1);

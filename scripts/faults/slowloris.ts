@@ -92,6 +92,19 @@ async function keyedTrickle(port: number, everyMs: number): Promise<{ ms: number
 
 const within = (ms: number, secs: number) => ms >= secs * 1000 - 100 && ms <= secs * 1000 + 3_000;
 
+/** The two must-shows of both runs: established sessions kept their p99 and lost nothing; server alive, no ERROR. */
+function sessionsKept(base: number[], during: number[], failures: unknown[], server: FaultServer): boolean {
+  const kept = verdict(
+    "established sessions keep their p99 (<= 2x before + 250 ms), nothing lost",
+    p99Kept(base, during) && failures.length === 0,
+  );
+  const errors = server.errorLines();
+  return (
+    verdict("server alive, no ERROR", server.alive && errors.length === 0, errors.slice(0, 2).join(" | ")) &&
+    kept
+  );
+}
+
 async function slowloris(): Promise<boolean> {
   const server = await FaultServer.start({
     network: `max_connections = ${slow + 200}\n`,
@@ -143,18 +156,7 @@ async function slowloris(): Promise<boolean> {
     );
     met =
       verdict("slow keyed connections closed at auth_timeout with 101", keyedOk === keyedEnds.length) && met;
-    met =
-      verdict(
-        "established sessions keep their p99 (<= 2x before + 250 ms), nothing lost",
-        p99Kept(base, during) && failures.length === 0,
-      ) && met;
-    return (
-      verdict(
-        "server alive, no ERROR",
-        server.alive && server.errorLines().length === 0,
-        server.errorLines().slice(0, 2).join(" | "),
-      ) && met
-    );
+    return sessionsKept(base, during, failures, server) && met;
   } finally {
     await probe?.stop();
     await server.kill();
@@ -237,18 +239,7 @@ async function flood(): Promise<boolean> {
       admitted <= room && admitted >= room - 5 && refused === outcomes.length - admitted,
     );
     met = verdict("served again after the flood", after) && met;
-    met =
-      verdict(
-        "established sessions keep their p99 (<= 2x before + 250 ms), nothing lost",
-        p99Kept(base, during) && failures.length === 0,
-      ) && met;
-    return (
-      verdict(
-        "server alive, no ERROR",
-        server.alive && server.errorLines().length === 0,
-        server.errorLines().slice(0, 2).join(" | "),
-      ) && met
-    );
+    return sessionsKept(base, during, failures, server) && met;
   } finally {
     await probe?.stop();
     await server.kill();

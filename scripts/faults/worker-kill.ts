@@ -10,6 +10,7 @@ import { connectNcp } from "../../src/client/ncp-client.ts";
 import { eventually, Instance, isRunning, rssMb, watchUnhandled } from "./lib/instance.ts";
 import { quantile } from "./lib/quantile.ts";
 import { formatReport, Storm } from "./lib/storm.ts";
+import { abortedBy, printVerdict } from "./lib/verdict.ts";
 
 const kills = Number(process.argv[2] ?? 100);
 const pairs = Number(process.argv[3] ?? 4);
@@ -102,12 +103,11 @@ try {
   console.log(`  after stop: processes ${instance.processes().length}, files in run/ ${left.length}`);
   console.log(`  took ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 } catch (error) {
-  problems.push(`aborted: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  problems.push(abortedBy(error));
 } finally {
   storm?.close();
-  console.log(`  must show: ${problems.length === 0 ? "met" : `NOT met (${problems.length})`}`);
-  for (const problem of problems.slice(0, 10)) console.log(`  ${problem}`);
-  instance.close(problems.length > 0);
-  if (problems.length > 0) console.log(`  instance kept in ${instance.dir}`);
+  const met = printVerdict(problems);
+  instance.close(!met);
+  if (!met) console.log(`  instance kept in ${instance.dir}`);
 }
 process.exit(problems.length === 0 ? 0 : 1);
