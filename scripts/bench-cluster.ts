@@ -6,7 +6,8 @@
 // or more instances every message crosses instances (hint over LISTEN/NOTIFY, pull from Postgres).
 // Exits 1 when an accepted (status 0) message was not delivered.
 import { type BenchCluster, startBenchCluster } from "./bench/bench-cluster-server.ts";
-import { expectLine, lines } from "./bench/child-lines.ts";
+import { lines } from "./bench/child-lines.ts";
+import { driveWorkers } from "./bench/drive-workers.ts";
 import { loadAverage, numberFlag, percentile, residentBytes } from "./bench/proc-cpu.ts";
 import type { WorkerPlan, WorkerResult } from "./bench/relay-worker.ts";
 
@@ -34,8 +35,9 @@ function spawn(script: string, args: string[]) {
 async function relayRun(cluster: BenchCluster): Promise<boolean> {
   const { instances } = cluster;
   const perWorker = Math.ceil(pairs / workers);
-  const children = Array.from({ length: workers }, (_, w) => {
-    const plan: WorkerPlan = {
+  const plans = Array.from(
+    { length: workers },
+    (_, w): WorkerPlan => ({
       port: (instances[w % instances.length] as { port: number }).port,
       recipientPort: (instances[(w + 1) % instances.length] as { port: number }).port,
       pairs: Math.min(perWorker, pairs - w * perWorker),
@@ -46,22 +48,9 @@ async function relayRun(cluster: BenchCluster): Promise<boolean> {
       seconds,
       warmupSeconds: warmup,
       ahead: Math.ceil((3_000 * (seconds + warmup)) / pairs) + window,
-    };
-    return spawn("relay-worker.ts", [JSON.stringify(plan)]);
-  });
-  const readers = children.map((child) => lines(child.stdout));
-  await expectLine(readers, "ready");
-  for (const child of children) child.stdin.write("warm\n");
-  for (const child of children) child.stdin.flush();
-  await expectLine(readers, "warm");
-  const before = cluster.cpu();
-  for (const child of children) child.stdin.write("go\n");
-  for (const child of children) child.stdin.flush();
-  const results: WorkerResult[] = await Promise.all(
-    readers.map(async (r) => JSON.parse((await r.next()).value as string)),
+    }),
   );
-  const after = cluster.cpu();
-  await Promise.all(children.map((child) => child.exited));
+  const { results, before, after } = await driveWorkers(plans, cluster.cpu, cluster.cpu);
   const sum = (pick: (r: WorkerResult) => number) => results.reduce((n, r) => n + pick(r), 0);
   const delivered = Math.max(
     1,

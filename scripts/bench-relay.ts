@@ -4,7 +4,7 @@
 // accepted (status 0) message was not delivered.
 import { freePort } from "../tests/helpers/binary.ts";
 import { startBenchServer } from "./bench/bench-server.ts";
-import { expectLine, lines } from "./bench/child-lines.ts";
+import { driveWorkers } from "./bench/drive-workers.ts";
 import { loadAverage, numberFlag, percentile, processCpuSplit } from "./bench/proc-cpu.ts";
 import { relayFloor } from "./bench/relay-floor.ts";
 import type { WorkerPlan, WorkerResult } from "./bench/relay-worker.ts";
@@ -53,8 +53,9 @@ async function runMode(mode: "open" | "closed"): Promise<Run> {
     const perWorker = Math.ceil(pairs / workers);
     const ahead =
       Math.ceil(((mode === "open" ? rate : CLOSED_AHEAD_RATE) * (seconds + warmup)) / pairs) + window;
-    const children = Array.from({ length: workers }, (_, w) => {
-      const plan: WorkerPlan = {
+    const plans = Array.from(
+      { length: workers },
+      (_, w): WorkerPlan => ({
         port: server.port,
         pairs: Math.min(perWorker, pairs - w * perWorker),
         name: `w${w}`,
@@ -64,27 +65,19 @@ async function runMode(mode: "open" | "closed"): Promise<Run> {
         seconds,
         warmupSeconds: warmup,
         ahead,
-      };
-      return Bun.spawn([process.execPath, `${import.meta.dir}/bench/relay-worker.ts`, JSON.stringify(plan)], {
-        stdin: "pipe",
-        stdout: "pipe",
-        stderr: "inherit",
-      });
-    });
-    const readers = children.map((child) => lines(child.stdout));
-    await expectLine(readers, "ready");
-    // the same load for `warmup` seconds first: a fresh server runs its JS in lower JIT tiers
-    for (const child of children) child.stdin.write("warm\n");
-    for (const child of children) child.stdin.flush();
-    await expectLine(readers, "warm");
-    const commitsBefore = await freshCommits(metricsPort);
-    const before = { cpu: processCpuSplit(server.pid), ...commitsBefore };
-    for (const child of children) child.stdin.write("go\n");
-    for (const child of children) child.stdin.flush();
-    const results = await Promise.all(readers.map(async (r) => JSON.parse((await r.next()).value as string)));
-    const cpuAfter = processCpuSplit(server.pid);
-    const after = { cpu: cpuAfter, ...(await freshCommits(metricsPort)) };
-    await Promise.all(children.map((child) => child.exited));
+      }),
+    );
+    const { results, before, after } = await driveWorkers(
+      plans,
+      async () => {
+        const commits = await freshCommits(metricsPort);
+        return { cpu: processCpuSplit(server.pid), ...commits };
+      },
+      async () => {
+        const cpu = processCpuSplit(server.pid);
+        return { cpu, ...(await freshCommits(metricsPort)) };
+      },
+    );
     return {
       mode,
       results,
