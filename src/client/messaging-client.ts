@@ -114,7 +114,7 @@ export class MessagingClient {
     const forget = () => this.drafts.delete(id);
     accepted.then(forget, forget);
     this.pump();
-    return { messageId: toHex(composed.messageId), recipientId: toHex(recipient.deviceId), accepted };
+    return { messageId: id, recipientId: toHex(recipient.deviceId), accepted };
   }
 
   /** Revokes `deviceId` (this device or another of its user) with 0x05; resolves on status 0. */
