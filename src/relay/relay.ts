@@ -43,8 +43,6 @@ export interface RelayDeps {
   router?: Router;
   /** Cluster mode: the shared §6.3 lockout (every instance counts the same failures). */
   lockout?: LockoutStore;
-  /** Cluster mode: one sender's sends commit one after another (see SendOrder). */
-  serialSends?: boolean;
   /** Default: the wall clock with forward steps held back (SteadyClock), each step reported here. */
   clock?: () => number;
   onClockStep?: (step: ClockStep) => void;
@@ -77,7 +75,7 @@ export class Relay {
       settings,
       limits: newSharedLimits(settings.limits),
       receipts: new ReceiptLedger(),
-      sendOrder: new SendOrder(deps.serialSends),
+      sendOrder: new SendOrder(),
       sharedLockout: deps.lockout,
       cursors: new Map(),
       stats: this.stats,

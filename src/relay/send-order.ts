@@ -4,15 +4,12 @@
  * may finish in either order, and the later message would take the lower seq in the recipient's
  * queue (its E2E send chain then rejects the earlier one as stale). Each send waits for the sends
  * of its sender before it to have called commit (the store orders one recipient's commits by call).
- * `untilCommitted` waits for them to have committed instead (Relay option `serialSends`; the daemon
- * does not set it, cluster mode included): one chain is one recipient, whose commits the Postgres
- * store already runs one at a time in call order (CallOrder), so a kill -9 leaves a prefix of each
- * chain stored and the client resends the rest, in order.
+ * Waiting for the commits themselves is not needed, cluster mode included: one chain is one
+ * recipient, whose commits the Postgres store runs one at a time in call order (CallOrder), so a
+ * kill -9 leaves a prefix of each chain stored and the client resends the rest, in order.
  */
 export class SendOrder {
   private readonly tails = new Map<string, Promise<void>>();
-
-  constructor(readonly untilCommitted = false) {}
 
   /**
    * A turn for the next send of `key`: `ready` once the earlier ones called commit; `release` once

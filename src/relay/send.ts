@@ -37,7 +37,7 @@ export interface SendOutcome {
  * unknown (same sender: status 0 again, nothing stored; other sender: 103) → `messages` limit (502)
  * → signature (200) → one unit of work (recipient usable 400, caps 502 limit=queue, quota 502
  * limit=disk; entry + seen + contact; failure 500) → resolves (the status-0 reply) → wakes the recipient.
- * One sender's commits are called (cluster mode: made) in the order its sends arrived (SendOrder).
+ * One sender's commits are called in the order its sends arrived (SendOrder).
  */
 export async function send(ctx: RelayContext, request: SendRequest): Promise<SendOutcome> {
   const turn = ctx.sendOrder.turn(idHex(request.senderId));
@@ -72,7 +72,7 @@ async function sendInTurn(
   checkSignature(request.verifySignature, ref, "message");
   await turn.ready;
   const committing = commitWork(ctx.store, sendWork(ctx, request), ref);
-  if (!ctx.sendOrder.untilCommitted) turn.release();
+  turn.release();
   const outcome = await committing;
   if (outcome.status !== "ok") return refusedCommit(ctx, outcome, senderId, ref);
   ctx.stats.messagesAccepted += 1;
